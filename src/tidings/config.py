@@ -1,0 +1,96 @@
+"""The one validated settings object, loaded at start-up.
+
+Every field is a ``tidings serve`` flag and a ``TIDINGS_<NAME>`` environment
+variable; secret fields may also come from ``TIDINGS_<NAME>_FILE``. The
+settings reference in ``docs/settings.md`` is generated from this class.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./tidings-data/tidings.db"
+SECRET_FIELDS = ("database_url", "redis_url")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIDINGS_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path or postgresql://user@host/db",
+    )
+    host: str = Field("127.0.0.1", description="Interface to listen on")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port to listen on")
+    base_url: str | None = Field(
+        None, description="Public URL used in invitation links (default http://host:port)"
+    )
+    demo: bool = Field(False, description="Seed the demo workspace 'Acme' on start")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Application log level"
+    )
+    access_log: bool = Field(True, description="Write one access-log line per request")
+    run_jobs: bool = Field(True, description="Run the background job worker in-process")
+    max_message_length: int = Field(
+        20_000, ge=100, description="Longest message body, in characters"
+    )
+    max_request_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest accepted request body, in bytes"
+    )
+    rate_limit_per_minute: int = Field(
+        1200, ge=0, description="Requests per minute per token (0 disables)"
+    )
+    rate_limit_burst: int = Field(200, ge=1, description="Requests a token may burst")
+    login_token_days: int = Field(30, ge=1, description="Lifetime of tokens from login")
+    invitation_hours: int = Field(168, ge=1, description="Lifetime of invitation links")
+    event_retention_days: int = Field(
+        14, ge=1, description="Days of the event log kept for clients to resume from"
+    )
+    heartbeat_seconds: float = Field(
+        20.0, gt=0, description="Seconds between heartbeats on idle event streams"
+    )
+    writer_batch_max: int = Field(
+        128, ge=1, le=10_000, description="Most write actions committed in one transaction"
+    )
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        "full", description="SQLite fsync policy: full survives power loss, normal is faster"
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL for cross-node wake-ups (several app nodes)"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("database_url must start with sqlite: or postgresql:")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def _secrets_from_files(environ: dict[str, str]) -> dict[str, Any]:
+    """Read ``TIDINGS_<NAME>_FILE`` for secret fields (Docker/systemd secrets)."""
+    values: dict[str, Any] = {}
+    for name in SECRET_FIELDS:
+        path = environ.get(f"TIDINGS_{name.upper()}_FILE")
+        if path and f"TIDINGS_{name.upper()}" not in environ:
+            values[name] = Path(path).read_text().strip()
+    return values
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit flag values taking precedence."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**{**_secrets_from_files(dict(os.environ)), **given})

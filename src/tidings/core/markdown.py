@@ -1,0 +1,145 @@
+"""Message bodies: @mentions, safe HTML rendering, and plain text for search.
+
+All three read the same markdown-it token stream, so a mention is found exactly where it
+would be rendered: never inside code, link URLs, autolinks or e-mail addresses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererProtocol
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+HANDLE_PATTERN = r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9_-])?"
+
+# The handle must run to its end: no prefix of an over-long handle, a trailing "." is
+# punctuation, and "@ana@example.com" is an address. ASCII so "K" (Kelvin) never matches "k".
+_MENTION_RE = re.compile(rf"@({HANDLE_PATTERN})(?!\.?[a-z0-9_-]|@)", re.IGNORECASE | re.ASCII)
+# An "@" glued to a word or a path ("ana@example.com", "x.org/@ana") is not a mention.
+_GLUED_BEFORE_RE = re.compile(r"[\w.+\-/@]")
+_LANGUAGE_CLASS_RE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+
+_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "span",
+}  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "ol": {"start"},
+    "code": {"class"},
+    "span": {"class", "data-handle"},
+}
+_ALIGNMENTS = {"text-align:left", "text-align:center", "text-align:right"}
+_ATTRIBUTE_VALUES = {
+    "span": {"data-kind": {"member", "group"}},
+    "th": {"style": _ALIGNMENTS},
+    "td": {"style": _ALIGNMENTS},
+}
+
+
+def _mention_rule(state: StateInline, silent: bool) -> bool:
+    pos = state.pos
+    if state.src[pos] != "@" or (pos > 0 and _GLUED_BEFORE_RE.match(state.src[pos - 1])):
+        return False
+    match = _MENTION_RE.match(state.src, pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("mention", "", 0)
+        token.content = match.group(0)
+        token.meta = {"handle": match.group(1).lower()}
+    state.pos = match.end()
+    return True
+
+
+def _render_mention(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    handle: str = token.meta["handle"]
+    kind = env["known_handles"].get(handle)
+    text = escapeHtml(token.content)
+    if kind is None:
+        return text
+    attributes = f'class="mention" data-handle="{handle}" data-kind="{escapeHtml(kind)}"'
+    return f"<span {attributes}>{text}</span>"
+
+
+def _build_parser() -> MarkdownIt:
+    # html=False: raw HTML in a message is shown as text, never passed to the sanitizer.
+    # Images are off: a remote <img> in chat would leak readers' IPs to whoever posts it.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True})
+    md.enable(["table", "strikethrough", "linkify"]).disable("image")
+    md.inline.ruler.push("mention", _mention_rule)
+    md.add_render_rule("mention", _render_mention)
+    return md
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute != "class":
+        return value
+    if tag == "span":
+        return value if value == "mention" else None
+    return value if _LANGUAGE_CLASS_RE.fullmatch(value) else None
+
+
+_PARSER = _build_parser()
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    attributes=_ATTRIBUTES,
+    tag_attribute_values=_ATTRIBUTE_VALUES,
+    attribute_filter=_filter_attribute,
+    link_rel="nofollow noopener noreferrer",
+    url_schemes={"http", "https", "mailto"},
+)
+
+
+def extract_mentions(text: str) -> frozenset[str]:
+    """Lowercased handles mentioned as @handle outside code, URLs and e-mail addresses."""
+    return frozenset(
+        child.meta["handle"]
+        for token in _PARSER.parse(text)
+        for child in token.children or ()
+        if child.type == "mention"
+    )
+
+
+def render_markdown(text: str, known_handles: Mapping[str, str] | None = None) -> str:
+    """Sanitized HTML; @handles found in known_handles (lowercased handle -> kind) become
+    <span class="mention">, others stay text."""
+    html = _PARSER.render(text, {"known_handles": known_handles or {}})
+    return _CLEANER.clean(html)
+
+
+def plain_text(text: str) -> str:
+    """Words of the body for search and snippets: code kept, link URLs kept once."""
+    parts: list[str] = []
+    for token in _PARSER.parse(text):
+        if token.type in ("code_block", "fence"):
+            parts.append(token.content)
+        elif token.children is not None:
+            parts.append(_inline_text(token.children))
+    return " ".join(" ".join(parts).split())
+
+
+def _inline_text(children: Sequence[Token]) -> str:
+    parts: list[str] = []
+    href = ""
+    for child in children:
+        if child.type == "link_open":
+            # Autolinks already show their URL as the link text.
+            href = "" if child.info == "auto" else str(child.attrGet("href") or "")
+        elif child.type == "link_close" and href:
+            parts.append(f" {href}")
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type in ("text", "code_inline", "mention"):
+            parts.append(child.content)
+    return "".join(parts)

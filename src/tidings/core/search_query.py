@@ -1,0 +1,275 @@
+"""Parse the text of the search box into a :class:`SearchQuery`.
+
+Tokens are separated by whitespace; the curly quotes “ and ” typed on phones count as ``"``.
+
+- ``word`` is a term, ``"two words"`` a phrase, ``-word`` and ``-"two words"`` exclusions.
+- ``op:value`` and ``op:"quoted value"`` set a filter; ``op`` is one of :data:`OPERATORS`,
+  case-insensitive. Repeated filters are combined: ``from:``, ``in:`` and ``topic:`` are ORed,
+  flags are ANDed, and of repeated ``before:``/``after:`` the strictest wins.
+- ``prefix:value`` with an unknown all-letter prefix is an error, so that typos such as
+  ``form:@ana`` do not silently become terms; ``https://x``, ``12:30`` and ``Note:`` stay terms.
+- A token with no letter, digit or symbol (``?``, ``...``, a bare ``-`` or ``--``) is ignored.
+
+Dates follow Gmail and Slack: the named day itself is excluded at both ends.
+``before:2026-01-31`` matches messages sent before 2026-01-31 00:00 UTC, and
+``after:2026-01-01`` matches messages sent at or after 2026-01-02 00:00 UTC.
+:attr:`SearchQuery.since` and :attr:`SearchQuery.until` give these bounds as aware datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from tidings.errors import BadSearchQuery
+
+MAX_QUERY_LENGTH = 500
+IS_FLAGS = frozenset({"urgent", "high", "unread", "mentioned", "resolved", "unresolved", "edited"})
+HAS_FLAGS = frozenset({"link", "code", "mention", "reaction"})
+OPERATORS = ("from", "in", "topic", "is", "has", "before", "after")
+
+_EXAMPLES = {
+    "from": "from:@ana",
+    "in": "in:#design",
+    "topic": 'topic:"Q3 plan"',
+    "is": "is:urgent",
+    "has": "has:link",
+    "before": "before:2026-01-31",
+    "after": "after:2026-01-01",
+}
+# re.ASCII keeps IGNORECASE from matching look-alikes such as the Kelvin sign against "k".
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}", re.ASCII | re.IGNORECASE)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_STRAIGHT_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"'})
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    terms: tuple[str, ...] = ()  # plain words, as typed (case preserved)
+    phrases: tuple[str, ...] = ()  # "exact phrase" contents, inner whitespace collapsed
+    excluded: tuple[str, ...] = ()  # -word and -"a phrase" (an entry with a space is a phrase)
+    from_handles: tuple[str, ...] = ()  # from:@ana and from:ana -> "ana" (lowercased)
+    in_channels: tuple[str, ...] = ()  # in:#design and in:design -> "design" (lowercased)
+    topics: tuple[str, ...] = ()  # topic:"Q3 plan" or topic:word, whitespace collapsed
+    is_flags: frozenset[str] = frozenset()
+    has_flags: frozenset[str] = frozenset()
+    before: date | None = None  # sent strictly before this day starts (UTC)
+    after: date | None = None  # sent after this whole day (UTC), i.e. from the next day on
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.terms or self.phrases)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self))
+
+    @property
+    def since(self) -> datetime | None:
+        """Inclusive lower bound: the start (UTC) of the day after ``after``."""
+        if self.after is None:
+            return None
+        return datetime.combine(self.after, time(), UTC) + timedelta(days=1)
+
+    @property
+    def until(self) -> datetime | None:
+        """Exclusive upper bound: the start (UTC) of the day ``before``."""
+        return None if self.before is None else datetime.combine(self.before, time(), UTC)
+
+
+@dataclass
+class _Draft:
+    terms: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    from_handles: list[str] = field(default_factory=list)
+    in_channels: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    is_flags: set[str] = field(default_factory=set)
+    has_flags: set[str] = field(default_factory=set)
+    before: date | None = None
+    after: date | None = None
+
+    def freeze(self) -> SearchQuery:
+        return SearchQuery(
+            tuple(self.terms), tuple(self.phrases), tuple(self.excluded),
+            tuple(self.from_handles), tuple(self.in_channels), tuple(self.topics),
+            frozenset(self.is_flags), frozenset(self.has_flags), self.before, self.after,
+        )
+
+
+def parse_search_query(text: str) -> SearchQuery:
+    """Parse ``text``; raise :class:`BadSearchQuery` naming the offending piece."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise BadSearchQuery(
+            f"The search is {len(text)} characters long; the limit is {MAX_QUERY_LENGTH}"
+        )
+    if not text.strip():
+        raise BadSearchQuery("Type something to search for")
+    draft = _Draft()
+    for word, quoted in _tokenize(text.translate(_STRAIGHT_QUOTES)):
+        _apply(draft, word, quoted)
+    _check_dates(draft.after, draft.before)
+    query = draft.freeze()
+    _check_has_criteria(query)
+    return query
+
+
+def _tokenize(text: str) -> Iterator[tuple[str, str | None]]:
+    """Yield ``(word, quoted)``; ``quoted`` is the content of the quote that ``word`` opens
+    (``"…"``, ``-"…"`` or ``op:"…"``), else None. A quote inside a word starts a new token."""
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        end = _word_end(text, i)
+        word = text[i:end]
+        if end < len(text) and _opens_quote(word):
+            quoted, i = _read_quote(text, end)
+            yield word, quoted
+        else:
+            yield word, None
+            i = end
+
+
+def _word_end(text: str, start: int) -> int:
+    end = start
+    while end < len(text) and not text[end].isspace() and text[end] != '"':
+        end += 1
+    return end
+
+
+def _opens_quote(word: str) -> bool:
+    body = word.lstrip("-")
+    name = body[:-1]
+    return body == "" or (body.endswith(":") and name.isascii() and name.isalpha())
+
+
+def _read_quote(text: str, start: int) -> tuple[str, int]:
+    close = text.find('"', start + 1)
+    if close == -1:
+        raise BadSearchQuery(f'Unterminated quote starting at position {start + 1}; add a "')
+    return text[start + 1 : close], close + 1
+
+
+def _apply(draft: _Draft, word: str, quoted: str | None) -> None:
+    body = word.lstrip("-")
+    negated = body != word
+    if quoted is None:
+        name, value = _split_operator(body)
+    else:
+        name, value = body[:-1] or None, quoted
+    if name is None:
+        _add_text(draft, value, negated, is_phrase=quoted is not None)
+        return
+    handler = _HANDLERS.get(name.lower())
+    if handler is None:
+        known = ", ".join(f"{op}:" for op in OPERATORS)
+        raise BadSearchQuery(f'Unknown operator "{name}:" — use {known}')
+    if negated:
+        raise BadSearchQuery(f'Filters cannot be excluded; remove the "-" before "{name}:"')
+    handler(draft, _operator_value(name.lower(), value))
+
+
+def _split_operator(body: str) -> tuple[str | None, str]:
+    """Return ``(name, value)`` if ``body`` looks like ``name:value``, else ``(None, body)``."""
+    name, colon, value = body.partition(":")
+    if not colon:
+        return None, body
+    if name.lower() in _HANDLERS:
+        return name, value
+    starts_value = value[:1].isalnum() or value[:1] in ("@", "#")
+    if name.isascii() and name.isalpha() and starts_value:
+        return name, value
+    return None, body
+
+
+def _add_text(draft: _Draft, value: str, negated: bool, *, is_phrase: bool) -> None:
+    text = " ".join(value.split())
+    if not any(unicodedata.category(char)[0] in "LNS" for char in text):
+        return
+    target = draft.excluded if negated else draft.phrases if is_phrase else draft.terms
+    target.append(text)
+
+
+def _operator_value(name: str, value: str) -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise BadSearchQuery(f'"{name}:" needs a value, e.g. {_EXAMPLES[name]}')
+    return cleaned
+
+
+def _name(value: str, sigil: str, kind: str) -> str:
+    name = value.removeprefix(sigil)
+    if not _NAME.fullmatch(name):
+        raise BadSearchQuery(
+            f'"{value}" is not a valid {kind}; use up to 80 letters, digits, ".", "_" or "-", '
+            "starting with a letter or digit"
+        )
+    return name.lower()
+
+
+def _flag(operator: str, value: str, allowed: frozenset[str]) -> str:
+    flag = value.lower() if value.isascii() else value
+    if flag not in allowed:
+        choices = ", ".join(f"{operator}:{choice}" for choice in sorted(allowed))
+        raise BadSearchQuery(f'Unknown value "{value}" for {operator}: — use {choices}')
+    return flag
+
+
+def _date(operator: str, value: str) -> date:
+    if _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BadSearchQuery(
+        f'"{value}" is not a date; use YYYY-MM-DD, e.g. {_EXAMPLES[operator]}'
+    )
+
+
+def _add_before(draft: _Draft, value: str) -> None:
+    day = _date("before", value)
+    draft.before = day if draft.before is None else min(draft.before, day)
+
+
+def _add_after(draft: _Draft, value: str) -> None:
+    day = _date("after", value)
+    draft.after = day if draft.after is None else max(draft.after, day)
+
+
+_HANDLERS: dict[str, Callable[[_Draft, str], None]] = {
+    "from": lambda draft, value: draft.from_handles.append(_name(value, "@", "handle")),
+    "in": lambda draft, value: draft.in_channels.append(_name(value, "#", "channel name")),
+    "topic": lambda draft, value: draft.topics.append(value),
+    "is": lambda draft, value: draft.is_flags.add(_flag("is", value, IS_FLAGS)),
+    "has": lambda draft, value: draft.has_flags.add(_flag("has", value, HAS_FLAGS)),
+    "before": _add_before,
+    "after": _add_after,
+}
+
+
+def _check_dates(after: date | None, before: date | None) -> None:
+    if after == date.max:
+        raise BadSearchQuery(f"after:{after} leaves no later day to search")
+    if after is None or before is None or after + timedelta(days=1) < before:
+        return
+    if after > before:
+        raise BadSearchQuery(f"after:{after} is later than before:{before}")
+    raise BadSearchQuery(
+        f"after:{after} and before:{before} leave no day to search, as both days are excluded"
+    )
+
+
+def _check_has_criteria(query: SearchQuery) -> None:
+    if not replace(query, excluded=()).is_empty:
+        return
+    if not query.excluded:
+        raise BadSearchQuery("Type a word or filter to search for; punctuation alone is ignored")
+    first = query.excluded[0]
+    shown = f'-"{first}"' if " " in first else f"-{first}"
+    raise BadSearchQuery(f"Add at least one word or filter besides exclusions such as {shown}")

@@ -1,0 +1,103 @@
+"""One exception hierarchy with stable codes.
+
+Every error a user can cause is a ``TidingsError``: the API renders it as
+``application/problem+json`` with its ``code``; the CLI prints one line and
+exits non-zero. The codes are part of the public contract: never rename one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TidingsError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.title
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class InvalidInput(TidingsError):
+    status = 422
+    code = "invalid_input"
+    title = "The request is not valid"
+
+
+class InvalidTimeZone(InvalidInput):
+    code = "invalid_time_zone"
+    title = "Unknown time zone"
+
+
+class BadSearchQuery(InvalidInput):
+    code = "bad_search_query"
+    title = "The search query cannot be understood"
+
+
+class MessageTooLong(InvalidInput):
+    code = "message_too_long"
+    title = "The message is too long"
+
+
+class NotAuthenticated(TidingsError):
+    status = 401
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    title = "Email or password is wrong"
+
+
+class TokenInvalid(NotAuthenticated):
+    code = "token_invalid"
+    title = "The token is invalid, expired or revoked"
+
+
+class Forbidden(TidingsError):
+    status = 403
+    code = "forbidden"
+    title = "You may not do this"
+
+
+class NotFound(TidingsError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(TidingsError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+    title = "It exists already"
+
+
+class Gone(TidingsError):
+    status = 410
+    code = "gone"
+    title = "It is gone"
+
+
+class PayloadTooLarge(TidingsError):
+    status = 413
+    code = "payload_too_large"
+    title = "The request body is too large"
+
+
+class RateLimited(TidingsError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(f"Too many requests; retry after {self.retry_after} s")

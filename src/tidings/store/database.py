@@ -1,0 +1,72 @@
+"""The database as the rest of the program sees it: parallel reads, one writer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from starlette.concurrency import run_in_threadpool
+
+from tidings.clock import Clock, SystemClock
+from tidings.store.engine import create_engines
+from tidings.store.schema import migrate
+from tidings.store.tx import Tx
+from tidings.store.writer import Writer
+
+T = TypeVar("T")
+
+
+class Database:
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Clock | None = None,
+        synchronous: str = "full",
+        batch_max: int = 128,
+        on_commit: Callable[[set[int]], None] | None = None,
+    ) -> None:
+        self.url = url
+        self.clock = clock or SystemClock()
+        self.write_engine, self.read_engine = create_engines(url, synchronous)
+        self.dialect = self.write_engine.dialect.name
+        self._commit_listeners: list[Callable[[set[int]], None]] = []
+        if on_commit is not None:
+            self._commit_listeners.append(on_commit)
+        self.writer = Writer(self.write_engine, self.clock, self._committed, batch_max)
+
+    def add_commit_listener(self, listener: Callable[[set[int]], None]) -> None:
+        """Called from the writer thread with the workspaces that got new events."""
+        self._commit_listeners.append(listener)
+
+    def _committed(self, workspace_ids: set[int]) -> None:
+        for listener in self._commit_listeners:
+            listener(workspace_ids)
+
+    def migrate(self) -> tuple[str | None, str | None]:
+        return migrate(self.write_engine)
+
+    def write(self, fn: Callable[[Tx], T]) -> T:
+        return self.writer.run(fn)
+
+    async def awrite(self, fn: Callable[[Tx], T]) -> T:
+        return await asyncio.wrap_future(self.writer.submit(fn))
+
+    def read(self, fn: Callable[[Connection], T]) -> T:
+        with self.read_engine.connect() as conn, conn.begin():
+            return fn(conn)
+
+    async def aread(self, fn: Callable[[Connection], T]) -> T:
+        return await run_in_threadpool(self.read, fn)
+
+    def ping(self) -> None:
+        with self.read_engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        self.writer.close()
+        self.write_engine.dispose()
+        self.read_engine.dispose()

@@ -1,0 +1,64 @@
+"""Engines: one writer connection and a pool of readers.
+
+SQLite: WAL, ``BEGIN IMMEDIATE`` on the writer so it never fails to upgrade a
+read lock, plain ``BEGIN`` for readers, which run in parallel with the writer.
+PostgreSQL: an ordinary pool; the single writer per node still batches commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _sqlite_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def _install_sqlite_hooks(engine: Engine, begin: str, synchronous: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Python's sqlite3 would otherwise open transactions implicitly and
+        # defeat BEGIN IMMEDIATE; take over transaction control ourselves.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+
+def create_engines(url: str, synchronous: str = "full") -> tuple[Engine, Engine]:
+    """Return (writer, reader) engines for the database at ``url``."""
+    url = normalize_url(url)
+    if not url.startswith("sqlite"):
+        writer = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True)
+        reader = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        return writer, reader
+    path = _sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    args = {"check_same_thread": False, "timeout": 10}
+    writer = create_engine(url, connect_args=args, pool_size=1, max_overflow=0)
+    reader = create_engine(url, connect_args=args, pool_size=8, max_overflow=8)
+    _install_sqlite_hooks(writer, "BEGIN IMMEDIATE", synchronous)
+    _install_sqlite_hooks(reader, "BEGIN", synchronous)
+    return writer, reader

@@ -1,0 +1,111 @@
+"""The unit of work an action runs in: one connection, a clock, and what
+must happen only after commit (events to publish, caches to drop)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import update
+from sqlalchemy.engine import Connection
+
+from tidings.clock import Clock
+from tidings.store.models import events, workspaces
+
+# Audiences of an event: everyone in the workspace, every non-guest, whoever
+# may read one channel, or a fixed list of members.
+WORKSPACE = "workspace"
+STAFF = "staff"
+CHANNEL = "channel"
+MEMBERS = "members"
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    workspace_id: int
+    type: str
+    payload: dict[str, Any]
+    audience: str
+    channel_id: int | None = None
+    member_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class Tx:
+    conn: Connection
+    clock: Clock
+    now: datetime = field(init=False)
+    _events: list[PendingEvent] = field(default_factory=list)
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    workspaces_touched: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.now = self.clock.now()
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def emit(
+        self,
+        workspace_id: int,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        audience: str = WORKSPACE,
+        channel_id: int | None = None,
+        member_ids: Iterable[int] = (),
+    ) -> None:
+        """Queue an event; it is written with the change and published after commit."""
+        self._events.append(
+            PendingEvent(workspace_id, type_, payload, audience, channel_id, tuple(member_ids))
+        )
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def flush_events(self) -> None:
+        """Write queued events into the log, numbering them per workspace.
+
+        The ``UPDATE … RETURNING`` on the workspace row both allocates the
+        numbers and locks the row, so on PostgreSQL with several writers the
+        log is committed in number order and a tailer never skips a gap.
+        """
+        pending, self._events = self._events, []
+        by_workspace: dict[int, list[PendingEvent]] = {}
+        for item in pending:
+            by_workspace.setdefault(item.workspace_id, []).append(item)
+        for workspace_id, items in by_workspace.items():
+            self._write_events(workspace_id, items)
+
+    def _write_events(self, workspace_id: int, items: list[PendingEvent]) -> None:
+        last = self.conn.execute(
+            update(workspaces)
+            .where(workspaces.c.id == workspace_id)
+            .values(event_seq=workspaces.c.event_seq + len(items))
+            .returning(workspaces.c.event_seq)
+        ).scalar_one()
+        first = last - len(items) + 1
+        rows = [_event_row(item, first + i, self.now) for i, item in enumerate(items)]
+        self.conn.execute(events.insert(), rows)
+        self.workspaces_touched.add(workspace_id)
+
+    def run_after_commit(self) -> None:
+        for callback in self._after_commit:
+            callback()
+
+
+def _event_row(item: PendingEvent, seq: int, now: datetime) -> dict[str, Any]:
+    return {
+        "workspace_id": item.workspace_id,
+        "seq": seq,
+        "type": item.type,
+        "audience": item.audience,
+        "channel_id": item.channel_id,
+        "member_ids": orjson.dumps(item.member_ids).decode() if item.member_ids else None,
+        "payload": orjson.dumps(item.payload).decode(),
+        "created_at": now,
+    }

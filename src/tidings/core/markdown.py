@@ -22,7 +22,6 @@ HANDLE_PATTERN = r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9_-])?"
 # The handle must run to its end: no prefix of an over-long handle, a trailing "." is
 # punctuation, and "@ana@example.com" is an address. ASCII so "K" (Kelvin) never matches "k".
 _MENTION_RE = re.compile(rf"@({HANDLE_PATTERN})(?!\.?[a-z0-9_-]|@)", re.IGNORECASE | re.ASCII)
-# An "@" glued to a word or a path ("ana@example.com", "x.org/@ana") is not a mention.
 _GLUED_BEFORE_RE = re.compile(r"[\w.+\-/@]")
 _LANGUAGE_CLASS_RE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 
@@ -44,9 +43,18 @@ _ATTRIBUTE_VALUES = {
 }
 
 
+def _glued_to_word(src: str, pos: int) -> bool:
+    """An "@" glued to a word or path ("ana@example.com", "x.org/@ana") is no mention.
+    Underscores are looked through: "_@ana said_" is emphasis, "ana_@x.org" an address."""
+    start = pos
+    while start > 0 and src[start - 1] == "_":
+        start -= 1
+    return start > 0 and _GLUED_BEFORE_RE.match(src[start - 1]) is not None
+
+
 def _mention_rule(state: StateInline, silent: bool) -> bool:
     pos = state.pos
-    if state.src[pos] != "@" or (pos > 0 and _GLUED_BEFORE_RE.match(state.src[pos - 1])):
+    if state.src[pos] != "@" or _glued_to_word(state.src, pos):
         return False
     match = _MENTION_RE.match(state.src, pos, state.posMax)
     if match is None:
@@ -75,7 +83,8 @@ def _render_mention(
 def _build_parser() -> MarkdownIt:
     # html=False: raw HTML in a message is shown as text, never passed to the sanitizer.
     # Images are off: a remote <img> in chat would leak readers' IPs to whoever posts it.
-    md = MarkdownIt("commonmark", {"html": False, "linkify": True})
+    # Chat bodies are typed line by line: a single newline is a line break.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True})
     md.enable(["table", "strikethrough", "linkify"]).disable("image")
     md.inline.ruler.push("mention", _mention_rule)
     md.add_render_rule("mention", _render_mention)

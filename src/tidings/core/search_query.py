@@ -14,6 +14,7 @@ Dates follow Gmail and Slack: the named day itself is excluded at both ends.
 ``before:2026-01-31`` matches messages sent before 2026-01-31 00:00 UTC, and
 ``after:2026-01-01`` matches messages sent at or after 2026-01-02 00:00 UTC.
 :attr:`SearchQuery.since` and :attr:`SearchQuery.until` give these bounds as aware datetimes.
+Positions in error messages count characters from 1.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from tidings.errors import BadSearchQuery
@@ -80,27 +81,6 @@ class SearchQuery:
         return None if self.before is None else datetime.combine(self.before, time(), UTC)
 
 
-@dataclass
-class _Draft:
-    terms: list[str] = field(default_factory=list)
-    phrases: list[str] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-    from_handles: list[str] = field(default_factory=list)
-    in_channels: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    is_flags: set[str] = field(default_factory=set)
-    has_flags: set[str] = field(default_factory=set)
-    before: date | None = None
-    after: date | None = None
-
-    def freeze(self) -> SearchQuery:
-        return SearchQuery(
-            tuple(self.terms), tuple(self.phrases), tuple(self.excluded),
-            tuple(self.from_handles), tuple(self.in_channels), tuple(self.topics),
-            frozenset(self.is_flags), frozenset(self.has_flags), self.before, self.after,
-        )
-
-
 def parse_search_query(text: str) -> SearchQuery:
     """Parse ``text``; raise :class:`BadSearchQuery` naming the offending piece."""
     if len(text) > MAX_QUERY_LENGTH:
@@ -109,11 +89,10 @@ def parse_search_query(text: str) -> SearchQuery:
         )
     if not text.strip():
         raise BadSearchQuery("Type something to search for")
-    draft = _Draft()
+    query = SearchQuery()
     for word, quoted in _tokenize(text.translate(_STRAIGHT_QUOTES)):
-        _apply(draft, word, quoted)
-    _check_dates(draft.after, draft.before)
-    query = draft.freeze()
+        query = _apply(query, word, quoted)
+    _check_dates(query.after, query.before)
     _check_has_criteria(query)
     return query
 
@@ -128,7 +107,7 @@ def _tokenize(text: str) -> Iterator[tuple[str, str | None]]:
             continue
         end = _word_end(text, i)
         word = text[i:end]
-        if end < len(text) and _opens_quote(word):
+        if end < len(text) and text[end] == '"' and _opens_quote(word):
             quoted, i = _read_quote(text, end)
             yield word, quoted
         else:
@@ -156,7 +135,7 @@ def _read_quote(text: str, start: int) -> tuple[str, int]:
     return text[start + 1 : close], close + 1
 
 
-def _apply(draft: _Draft, word: str, quoted: str | None) -> None:
+def _apply(query: SearchQuery, word: str, quoted: str | None) -> SearchQuery:
     body = word.lstrip("-")
     negated = body != word
     if quoted is None:
@@ -164,15 +143,14 @@ def _apply(draft: _Draft, word: str, quoted: str | None) -> None:
     else:
         name, value = body[:-1] or None, quoted
     if name is None:
-        _add_text(draft, value, negated, is_phrase=quoted is not None)
-        return
+        return _add_text(query, value, negated, is_phrase=quoted is not None)
     handler = _HANDLERS.get(name.lower())
     if handler is None:
         known = ", ".join(f"{op}:" for op in OPERATORS)
         raise BadSearchQuery(f'Unknown operator "{name}:" — use {known}')
     if negated:
         raise BadSearchQuery(f'Filters cannot be excluded; remove the "-" before "{name}:"')
-    handler(draft, _operator_value(name.lower(), value))
+    return handler(query, _operator_value(name.lower(), value))
 
 
 def _split_operator(body: str) -> tuple[str | None, str]:
@@ -188,12 +166,15 @@ def _split_operator(body: str) -> tuple[str | None, str]:
     return None, body
 
 
-def _add_text(draft: _Draft, value: str, negated: bool, *, is_phrase: bool) -> None:
+def _add_text(query: SearchQuery, value: str, negated: bool, *, is_phrase: bool) -> SearchQuery:
     text = " ".join(value.split())
     if not any(unicodedata.category(char)[0] in "LNS" for char in text):
-        return
-    target = draft.excluded if negated else draft.phrases if is_phrase else draft.terms
-    target.append(text)
+        return query
+    if negated:
+        return replace(query, excluded=(*query.excluded, text))
+    if is_phrase:
+        return replace(query, phrases=(*query.phrases, text))
+    return replace(query, terms=(*query.terms, text))
 
 
 def _operator_value(name: str, value: str) -> str:
@@ -227,27 +208,25 @@ def _date(operator: str, value: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise BadSearchQuery(
-        f'"{value}" is not a date; use YYYY-MM-DD, e.g. {_EXAMPLES[operator]}'
-    )
+    raise BadSearchQuery(f'"{value}" is not a date; use YYYY-MM-DD, e.g. {_EXAMPLES[operator]}')
 
 
-def _add_before(draft: _Draft, value: str) -> None:
+def _add_before(query: SearchQuery, value: str) -> SearchQuery:
     day = _date("before", value)
-    draft.before = day if draft.before is None else min(draft.before, day)
+    return replace(query, before=day if query.before is None else min(query.before, day))
 
 
-def _add_after(draft: _Draft, value: str) -> None:
+def _add_after(query: SearchQuery, value: str) -> SearchQuery:
     day = _date("after", value)
-    draft.after = day if draft.after is None else max(draft.after, day)
+    return replace(query, after=day if query.after is None else max(query.after, day))
 
 
-_HANDLERS: dict[str, Callable[[_Draft, str], None]] = {
-    "from": lambda draft, value: draft.from_handles.append(_name(value, "@", "handle")),
-    "in": lambda draft, value: draft.in_channels.append(_name(value, "#", "channel name")),
-    "topic": lambda draft, value: draft.topics.append(value),
-    "is": lambda draft, value: draft.is_flags.add(_flag("is", value, IS_FLAGS)),
-    "has": lambda draft, value: draft.has_flags.add(_flag("has", value, HAS_FLAGS)),
+_HANDLERS: dict[str, Callable[[SearchQuery, str], SearchQuery]] = {
+    "from": lambda q, v: replace(q, from_handles=(*q.from_handles, _name(v, "@", "handle"))),
+    "in": lambda q, v: replace(q, in_channels=(*q.in_channels, _name(v, "#", "channel name"))),
+    "topic": lambda q, v: replace(q, topics=(*q.topics, v)),
+    "is": lambda q, v: replace(q, is_flags=q.is_flags | {_flag("is", v, IS_FLAGS)}),
+    "has": lambda q, v: replace(q, has_flags=q.has_flags | {_flag("has", v, HAS_FLAGS)}),
     "before": _add_before,
     "after": _add_after,
 }

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from tidings.clock import Clock, SystemClock
 from tidings.store.engine import create_engines
 from tidings.store.schema import migrate
-from tidings.store.tx import Tx
+from tidings.store.tx import PendingEvent, Tx
 from tidings.store.writer import Writer
 
 T = TypeVar("T")
@@ -27,24 +27,24 @@ class Database:
         clock: Clock | None = None,
         synchronous: str = "full",
         batch_max: int = 128,
-        on_commit: Callable[[set[int]], None] | None = None,
+        on_commit: Callable[[list[PendingEvent]], None] | None = None,
     ) -> None:
         self.url = url
         self.clock = clock or SystemClock()
         self.write_engine, self.read_engine = create_engines(url, synchronous)
         self.dialect = self.write_engine.dialect.name
-        self._commit_listeners: list[Callable[[set[int]], None]] = []
+        self._commit_listeners: list[Callable[[list[PendingEvent]], None]] = []
         if on_commit is not None:
             self._commit_listeners.append(on_commit)
         self.writer = Writer(self.write_engine, self.clock, self._committed, batch_max)
 
-    def add_commit_listener(self, listener: Callable[[set[int]], None]) -> None:
-        """Called from the writer thread with the workspaces that got new events."""
+    def add_commit_listener(self, listener: Callable[[list[PendingEvent]], None]) -> None:
+        """Called from the writer thread, after commit, with the events just committed."""
         self._commit_listeners.append(listener)
 
-    def _committed(self, workspace_ids: set[int]) -> None:
+    def _committed(self, committed: list[PendingEvent]) -> None:
         for listener in self._commit_listeners:
-            listener(workspace_ids)
+            listener(committed)
 
     def migrate(self) -> tuple[str | None, str | None]:
         return migrate(self.write_engine)

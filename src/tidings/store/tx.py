@@ -40,7 +40,7 @@ class Tx:
     now: datetime = field(init=False)
     _events: list[PendingEvent] = field(default_factory=list)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
-    workspaces_touched: set[int] = field(default_factory=set)
+    committed_events: list[PendingEvent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.now = self.clock.now()
@@ -91,7 +91,7 @@ class Tx:
         first = last - len(items) + 1
         rows = [_event_row(item, first + i, self.now) for i, item in enumerate(items)]
         self.conn.execute(events.insert(), rows)
-        self.workspaces_touched.add(workspace_id)
+        self.committed_events.extend(items)
 
     def run_after_commit(self) -> None:
         for callback in self._after_commit:

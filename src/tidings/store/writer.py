@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from tidings.clock import Clock
-from tidings.store.tx import Tx
+from tidings.store.tx import PendingEvent, Tx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,7 +33,7 @@ class Writer:
         self,
         engine: Engine,
         clock: Clock,
-        on_commit: Callable[[set[int]], None],
+        on_commit: Callable[[list[PendingEvent]], None],
         batch_max: int = 128,
     ) -> None:
         self._engine = engine
@@ -85,10 +85,9 @@ class Writer:
     def _commit(self, batch: list[_Work]) -> None:
         outcomes: list[tuple[_Work, Tx | None, Any, BaseException | None]] = []
         try:
-            with self._engine.connect() as conn:
-                with conn.begin():
-                    for work in batch:
-                        outcomes.append(self._run_one(conn, work))
+            with self._engine.connect() as conn, conn.begin():
+                for work in batch:
+                    outcomes.append(self._run_one(conn, work))
         except BaseException as exc:  # the commit itself failed: nobody is durable
             log.exception("commit of %d actions failed", len(batch))
             for work in batch:
@@ -97,17 +96,24 @@ class Writer:
             return
         self.batches += 1
         self.actions += len(batch)
-        touched: set[int] = set()
+        # Listeners (cache invalidation, live wake-up) run before any caller
+        # hears back, so a revoked token is refused by the very next request.
+        committed = [event for _, tx, _, _ in outcomes if tx for event in tx.committed_events]
+        if committed:
+            self._notify(committed)
         for work, tx, result, error in outcomes:
             if error is not None:
                 work.future.set_exception(error)
                 continue
             assert tx is not None
-            touched |= tx.workspaces_touched
             self._after(tx)
             work.future.set_result(result)
-        if touched:
-            self._on_commit(touched)
+
+    def _notify(self, committed: list[PendingEvent]) -> None:
+        try:
+            self._on_commit(committed)
+        except Exception:
+            log.exception("commit listener failed")
 
     def _run_one(
         self, conn: Any, work: _Work

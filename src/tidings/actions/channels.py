@@ -1,0 +1,243 @@
+"""Channels: create, update, membership, archive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from tidings import views
+from tidings.core import names
+from tidings.core.permissions import (
+    ChannelFacts,
+    ChannelKind,
+    require_add_members,
+    require_create_channel,
+    require_join,
+    require_manage_channel,
+    require_remove_member,
+)
+from tidings.core.roles import Actor
+from tidings.errors import AlreadyExists, InvalidInput, NotFound
+from tidings.store.lookups import channel_facts
+from tidings.store.models import channel_members, channels, members, messages
+from tidings.store.tx import CHANNEL, MEMBERS, STAFF, Tx
+from tidings.store.upsert import insert_ignore
+
+
+def _channel_view(tx: Tx, channel_id: int) -> dict[str, Any]:
+    row = tx.conn.execute(select(channels).where(channels.c.id == channel_id)).mappings().one()
+    return views.channel(row)
+
+
+def _announce(tx: Tx, facts: ChannelFacts, type_: str, payload: dict[str, Any]) -> None:
+    tx.emit(facts.workspace_id, type_, payload, audience=CHANNEL, channel_id=facts.id)
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in ChannelKind.ALL:
+        raise InvalidInput(f'"{kind}" is not a channel kind: {", ".join(ChannelKind.ALL)}')
+    return kind
+
+
+def _check_purpose(purpose: str) -> str:
+    if len(purpose) > 500:
+        raise InvalidInput("A purpose is at most 500 characters", field="purpose")
+    return purpose.strip()
+
+
+def _active_member_ids(tx: Tx, workspace_id: int, ids: Iterable[int]) -> list[int]:
+    wanted = sorted(set(ids))
+    found = set(
+        tx.conn.execute(
+            select(members.c.id).where(
+                members.c.workspace_id == workspace_id,
+                members.c.id.in_(wanted),
+                members.c.is_active.is_(True),
+            )
+        ).scalars()
+    )
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise InvalidInput(f"No active member with id {missing[0]}", field="member_ids")
+    return wanted
+
+
+def _max_message_id(tx: Tx) -> int:
+    return int(tx.conn.execute(select(func.coalesce(func.max(messages.c.id), 0))).scalar_one())
+
+
+def create_channel(
+    tx: Tx,
+    actor: Actor,
+    *,
+    name: str,
+    purpose: str = "",
+    kind: str = ChannelKind.DISCUSSION,
+    is_private: bool = False,
+    member_ids: Iterable[int] = (),
+) -> dict[str, Any]:
+    """A new channel; its creator and the given members join it."""
+    require_create_channel(actor)
+    name = names.channel_name(name)
+    taken = tx.conn.execute(
+        select(channels.c.id).where(
+            channels.c.workspace_id == actor.workspace_id, channels.c.name == name
+        )
+    ).first()
+    if taken:
+        raise AlreadyExists(f'A channel "#{name}" exists already', field="name")
+    channel_id = tx.conn.execute(
+        channels.insert().values(
+            workspace_id=actor.workspace_id,
+            name=name,
+            purpose=_check_purpose(purpose),
+            kind=_check_kind(kind),
+            is_private=is_private,
+            created_by=actor.member_id,
+            created_at=tx.now,
+        )
+    ).inserted_primary_key[0]
+    joined = _active_member_ids(tx, actor.workspace_id, {actor.member_id, *member_ids})
+    _insert_members(tx, channel_id, joined, poster_id=actor.member_id)
+    view = _channel_view(tx, channel_id)
+    if is_private:
+        tx.emit(actor.workspace_id, "channel.created", view, audience=MEMBERS, member_ids=joined)
+    else:
+        tx.emit(actor.workspace_id, "channel.created", view, audience=STAFF, member_ids=joined)
+    return {**view, "member_ids": joined, "is_member": True}
+
+
+def _insert_members(
+    tx: Tx, channel_id: int, member_ids: list[int], poster_id: int | None = None
+) -> None:
+    floor = _max_message_id(tx)
+    rows = [
+        {
+            "channel_id": channel_id,
+            "member_id": member_id,
+            "joined_at": tx.now,
+            "read_floor": floor,
+            "can_post_topics": member_id == poster_id,
+        }
+        for member_id in member_ids
+    ]
+    insert_ignore(tx.conn, channel_members, rows, ["channel_id", "member_id"])
+
+
+def update_channel(
+    tx: Tx,
+    actor: Actor,
+    channel_id: int,
+    *,
+    name: str | None = None,
+    purpose: str | None = None,
+    kind: str | None = None,
+) -> dict[str, Any]:
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_manage_channel(actor, facts)
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = names.channel_name(name)
+        clash = tx.conn.execute(
+            select(channels.c.id).where(
+                channels.c.workspace_id == actor.workspace_id,
+                channels.c.name == values["name"],
+                channels.c.id != channel_id,
+            )
+        ).first()
+        if clash:
+            raise AlreadyExists(f'A channel "#{values["name"]}" exists already', field="name")
+    if purpose is not None:
+        values["purpose"] = _check_purpose(purpose)
+    if kind is not None:
+        values["kind"] = _check_kind(kind)
+    if values:
+        tx.conn.execute(update(channels).where(channels.c.id == channel_id).values(**values))
+    view = _channel_view(tx, channel_id)
+    _announce(tx, facts, "channel.updated", view)
+    return view
+
+
+def set_archived(tx: Tx, actor: Actor, channel_id: int, archived: bool) -> dict[str, Any]:
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_manage_channel(actor, facts)
+    tx.conn.execute(
+        update(channels).where(channels.c.id == channel_id).values(is_archived=archived)
+    )
+    view = _channel_view(tx, channel_id)
+    _announce(tx, facts, "channel.archived" if archived else "channel.unarchived", view)
+    return view
+
+
+def join_channel(tx: Tx, actor: Actor, channel_id: int) -> dict[str, Any]:
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_join(actor, facts)
+    return _add(tx, facts, [actor.member_id], actor)
+
+
+def add_members(tx: Tx, actor: Actor, channel_id: int, member_ids: Iterable[int]) -> dict[str, Any]:
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_add_members(actor, facts)
+    return _add(tx, facts, _active_member_ids(tx, actor.workspace_id, member_ids), actor)
+
+
+def _add(tx: Tx, facts: ChannelFacts, member_ids: list[int], actor: Actor) -> dict[str, Any]:
+    current = set(
+        tx.conn.execute(
+            select(channel_members.c.member_id).where(channel_members.c.channel_id == facts.id)
+        ).scalars()
+    )
+    new = [i for i in member_ids if i not in current]
+    _insert_members(tx, facts.id, new)
+    for member_id in new:
+        tx.emit(
+            facts.workspace_id,
+            "channel.member_added",
+            {"channel_id": facts.id, "member_id": member_id, "by": actor.member_id},
+            audience=CHANNEL,
+            channel_id=facts.id,
+            member_ids=[member_id],
+        )
+    return {"channel_id": facts.id, "added": new}
+
+
+def remove_member(tx: Tx, actor: Actor, channel_id: int, member_id: int) -> dict[str, Any]:
+    """Leave a channel (yourself) or remove someone (creator or admin)."""
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_remove_member(actor, facts, member_id)
+    removed = tx.conn.execute(
+        delete(channel_members).where(
+            channel_members.c.channel_id == channel_id, channel_members.c.member_id == member_id
+        )
+    ).rowcount
+    if not removed:
+        raise NotFound("That member is not in the channel")
+    tx.emit(
+        facts.workspace_id,
+        "channel.member_removed",
+        {"channel_id": channel_id, "member_id": member_id, "by": actor.member_id},
+        audience=CHANNEL,
+        channel_id=channel_id,
+        member_ids=[member_id],
+    )
+    return {"channel_id": channel_id, "removed": [member_id]}
+
+
+def set_topic_poster(
+    tx: Tx, actor: Actor, channel_id: int, member_id: int, allowed: bool
+) -> dict[str, Any]:
+    """Name who may start topics in an announcements channel."""
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_manage_channel(actor, facts)
+    changed = tx.conn.execute(
+        update(channel_members)
+        .where(channel_members.c.channel_id == channel_id, channel_members.c.member_id == member_id)
+        .values(can_post_topics=allowed)
+    ).rowcount
+    if not changed:
+        raise NotFound("That member is not in the channel")
+    payload = {"channel_id": channel_id, "member_id": member_id, "can_post_topics": allowed}
+    _announce(tx, facts, "channel.poster_changed", payload)
+    return payload

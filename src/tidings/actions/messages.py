@@ -1,0 +1,235 @@
+"""Sending, editing and deleting messages, in topics and conversations."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from tidings import views
+from tidings.actions.mentions import resolve_mentions
+from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
+from tidings.actions.subscriptions import follow_topic
+from tidings.core.markdown import plain_text, render_markdown
+from tidings.core.permissions import require_delete_message, require_edit_message
+from tidings.core.roles import Actor
+from tidings.errors import Gone, InvalidInput, MessageTooLong, NotFound
+from tidings.store.lookups import message_row
+from tidings.store.models import (
+    channels,
+    conversation_reads,
+    conversations,
+    mentions,
+    message_edits,
+    messages,
+    reactions,
+    topic_reads,
+    topics,
+)
+from tidings.store.search_index import index_message, reindex_message, unindex_message
+from tidings.store.tx import Tx
+from tidings.store.upsert import insert_ignore, raise_pointer
+
+DEFAULT_MAX_LENGTH = 20_000
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+def check_body(body: str, max_length: int = DEFAULT_MAX_LENGTH) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise InvalidInput("A message needs some text", field="body")
+    if len(body) > max_length:
+        raise MessageTooLong(f"A message is at most {max_length} characters; this has {len(body)}")
+    return body
+
+
+def _check_priority(priority: str) -> Priority:
+    try:
+        return Priority(priority)
+    except ValueError:
+        raise InvalidInput(
+            f'"{priority}" is not a priority: normal, high or urgent', field="priority"
+        ) from None
+
+
+def _check_reference(
+    tx: Tx, actor: Actor, place: Place, message_id: int | None, field: str
+) -> None:
+    """A reply must point into the same place; a quote anywhere the author can read."""
+    if message_id is None:
+        return
+    try:
+        row = message_row(tx.conn, actor.workspace_id, message_id)
+        target = place_of_message(tx, actor, row)
+    except NotFound:
+        raise InvalidInput(f"No message {message_id} to refer to", field=field) from None
+    if field == "reply_to_id" and target.columns != place.columns:
+        raise InvalidInput("A reply must be in the same topic or conversation", field=field)
+
+
+def post_message(
+    tx: Tx,
+    actor: Actor,
+    place: Place,
+    *,
+    body: str,
+    priority: str = "normal",
+    reply_to_id: int | None = None,
+    quote_of_id: int | None = None,
+    max_length: int = DEFAULT_MAX_LENGTH,
+) -> dict[str, Any]:
+    """Store a message where ``place`` says, with mentions, counters and its event."""
+    body = check_body(body, max_length)
+    level = _check_priority(priority)
+    _check_reference(tx, actor, place, reply_to_id, "reply_to_id")
+    _check_reference(tx, actor, place, quote_of_id, "quote_of_id")
+    resolved = resolve_mentions(tx, actor.workspace_id, body)
+    values = {
+        "workspace_id": actor.workspace_id,
+        **place.columns,
+        "author_id": actor.member_id,
+        "body": body,
+        "html": render_markdown(body, resolved.known),
+        "priority": level.value,
+        "reply_to_id": reply_to_id,
+        "quote_of_id": quote_of_id,
+        "created_at": tx.now,
+        "edited_at": None,
+        "deleted_at": None,
+    }
+    message_id = tx.conn.execute(messages.insert().values(**values)).inserted_primary_key[0]
+    index_message(tx.conn, message_id, plain_text(body))
+    mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
+    _record_mentions(tx, place, message_id, mentioned)
+    _bump_counters(tx, place, message_id)
+    _mark_own_read(tx, actor, place, message_id)
+    if place.topic_id is not None:
+        follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
+    view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
+    place.emit(tx, "message.created", view)
+    return view
+
+
+def send_to_topic(tx: Tx, actor: Actor, topic_id: int, **fields: Any) -> dict[str, Any]:
+    place, _ = topic_place(tx, actor, topic_id, posting=True)
+    return post_message(tx, actor, place, **fields)
+
+
+def send_to_conversation(
+    tx: Tx, actor: Actor, conversation_id: int, **fields: Any
+) -> dict[str, Any]:
+    return post_message(tx, actor, conversation_place(tx, actor, conversation_id), **fields)
+
+
+def _record_mentions(tx: Tx, place: Place, message_id: int, member_ids: set[int]) -> None:
+    rows = [
+        {
+            "message_id": message_id,
+            "member_id": member_id,
+            "topic_id": place.topic_id,
+            "conversation_id": place.conversation_id,
+        }
+        for member_id in member_ids
+    ]
+    insert_ignore(tx.conn, mentions, rows, ["message_id", "member_id"])
+
+
+def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
+    if place.topic_id is not None and place.channel is not None:
+        tx.conn.execute(
+            update(topics)
+            .where(topics.c.id == place.topic_id)
+            .values(
+                last_message_id=message_id,
+                last_message_at=tx.now,
+                message_count=topics.c.message_count + 1,
+            )
+        )
+        tx.conn.execute(
+            update(channels)
+            .where(channels.c.id == place.channel.id)
+            .values(last_message_id=message_id)
+        )
+    else:
+        tx.conn.execute(
+            update(conversations)
+            .where(conversations.c.id == place.conversation_id)
+            .values(last_message_id=message_id, last_message_at=tx.now)
+        )
+
+
+def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
+    if place.topic_id is not None:
+        values = {"member_id": actor.member_id, "topic_id": place.topic_id}
+        table, key = topic_reads, "topic_id"
+    else:
+        values = {"member_id": actor.member_id, "conversation_id": place.conversation_id}
+        table, key = conversation_reads, "conversation_id"
+    raise_pointer(
+        tx.conn, table, {**values, "last_read_id": message_id}, ["member_id", key], "last_read_id"
+    )
+
+
+def edit_message(
+    tx: Tx, actor: Actor, message_id: int, body: str, max_length: int = DEFAULT_MAX_LENGTH
+) -> dict[str, Any]:
+    """Replace the body; the previous version goes to the edit history."""
+    row = message_row(tx.conn, actor.workspace_id, message_id)
+    place = place_of_message(tx, actor, row)
+    require_edit_message(actor, row["author_id"])
+    if row["deleted_at"] is not None:
+        raise Gone("The message was deleted")
+    body = check_body(body, max_length)
+    if body == row["body"]:
+        return _view(tx, row)
+    tx.conn.execute(
+        message_edits.insert().values(
+            message_id=message_id, editor_id=actor.member_id, body=row["body"], replaced_at=tx.now
+        )
+    )
+    resolved = resolve_mentions(tx, actor.workspace_id, body)
+    html = render_markdown(body, resolved.known)
+    tx.conn.execute(
+        update(messages)
+        .where(messages.c.id == message_id)
+        .values(body=body, html=html, edited_at=tx.now)
+    )
+    reindex_message(tx.conn, message_id, plain_text(body))
+    mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
+    _record_mentions(tx, place, message_id, mentioned)
+    view = _view(tx, {**row, "body": body, "html": html, "edited_at": tx.now})
+    place.emit(tx, "message.updated", view)
+    return view
+
+
+def delete_message(tx: Tx, actor: Actor, message_id: int) -> dict[str, Any]:
+    """Delete, leaving a tombstone: the text, its history and reactions are removed."""
+    row = message_row(tx.conn, actor.workspace_id, message_id)
+    place = place_of_message(tx, actor, row)
+    require_delete_message(actor, row["author_id"])
+    if row["deleted_at"] is None:
+        tx.conn.execute(
+            update(messages)
+            .where(messages.c.id == message_id)
+            .values(body="", html="", deleted_at=tx.now)
+        )
+        for table in (message_edits, reactions, mentions):
+            tx.conn.execute(delete(table).where(table.c.message_id == message_id))
+        unindex_message(tx.conn, message_id)
+    view = views.message({**row, "body": "", "html": "", "deleted_at": row["deleted_at"] or tx.now})
+    place.emit(tx, "message.deleted", view)
+    return view
+
+
+def _view(tx: Tx, row: Any) -> dict[str, Any]:
+    reaction_rows = tx.conn.execute(
+        select(reactions.c.emoji, reactions.c.member_id)
+        .where(reactions.c.message_id == row["id"])
+        .order_by(reactions.c.created_at)
+    ).mappings()
+    return views.message(row, reaction_rows)

@@ -1,0 +1,99 @@
+"""Where a message lives: a topic in a channel, or a conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from tidings.core.permissions import ChannelFacts, require_post, require_read_channel
+from tidings.core.roles import Actor, Role
+from tidings.errors import NotFound
+from tidings.store.lookups import (
+    channel_facts,
+    conversation_member_ids,
+    topic_row,
+)
+from tidings.store.models import channel_members, members
+from tidings.store.tx import CHANNEL, MEMBERS, Tx
+
+
+@dataclass(frozen=True)
+class Place:
+    workspace_id: int
+    channel: ChannelFacts | None = None
+    topic_id: int | None = None
+    conversation_id: int | None = None
+    participant_ids: tuple[int, ...] = ()
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        return {
+            "channel_id": self.channel.id if self.channel else None,
+            "topic_id": self.topic_id,
+            "conversation_id": self.conversation_id,
+        }
+
+    def emit(self, tx: Tx, type_: str, payload: dict[str, Any]) -> None:
+        if self.channel is not None:
+            tx.emit(self.workspace_id, type_, payload, audience=CHANNEL, channel_id=self.channel.id)
+        else:
+            tx.emit(
+                self.workspace_id,
+                type_,
+                payload,
+                audience=MEMBERS,
+                member_ids=self.participant_ids,
+            )
+
+    def readers_among(self, tx: Tx, candidates: Iterable[int]) -> set[int]:
+        """Those of ``candidates`` who may read this place."""
+        wanted = set(candidates)
+        if not wanted:
+            return set()
+        if self.channel is None:
+            return wanted & set(self.participant_ids)
+        in_channel = select(channel_members.c.member_id).where(
+            channel_members.c.channel_id == self.channel.id
+        )
+        query = select(members.c.id).where(
+            members.c.id.in_(wanted),
+            members.c.workspace_id == self.workspace_id,
+            members.c.is_active.is_(True),
+        )
+        if self.channel.is_private:
+            query = query.where(members.c.id.in_(in_channel))
+        else:
+            query = query.where(
+                or_(members.c.role != Role.GUEST.value, members.c.id.in_(in_channel))
+            )
+        return set(tx.conn.execute(query).scalars())
+
+
+def topic_place(tx: Tx, actor: Actor, topic_id: int, *, posting: bool) -> tuple[Place, Any]:
+    topic = topic_row(tx.conn, actor.workspace_id, topic_id)
+    facts = channel_facts(tx.conn, actor, topic["channel_id"])
+    try:
+        (require_post if posting else require_read_channel)(actor, facts)
+    except NotFound:
+        raise NotFound("No such topic") from None
+    return Place(actor.workspace_id, channel=facts, topic_id=topic_id), topic
+
+
+def conversation_place(tx: Tx, actor: Actor, conversation_id: int) -> Place:
+    participants = conversation_member_ids(tx.conn, conversation_id)
+    if actor.member_id not in participants:
+        raise NotFound("No such conversation")
+    return Place(
+        actor.workspace_id,
+        conversation_id=conversation_id,
+        participant_ids=tuple(sorted(participants)),
+    )
+
+
+def place_of_message(tx: Tx, actor: Actor, row: Any, *, posting: bool = False) -> Place:
+    if row["conversation_id"] is not None:
+        return conversation_place(tx, actor, row["conversation_id"])
+    return topic_place(tx, actor, row["topic_id"], posting=posting)[0]

@@ -1,0 +1,68 @@
+"""Creating a workspace with its owner and the channels every team starts with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tidings.actions.members import insert_member
+from tidings.core import names
+from tidings.core.permissions import ChannelKind
+from tidings.core.roles import Role
+from tidings.errors import AlreadyExists
+from tidings.store.models import channel_members, channels, workspaces
+from tidings.store.tx import Tx
+
+STARTER_CHANNELS = (
+    ("general", ChannelKind.DISCUSSION, "Team-wide questions and discussion"),
+    ("announcements", ChannelKind.ANNOUNCEMENTS, "News for everyone; admins start topics"),
+    ("watercooler", ChannelKind.WATERCOOLER, "Off-topic chat, pets and weekend plans"),
+)
+
+
+def create_workspace(
+    tx: Tx,
+    *,
+    name: str,
+    owner_email: str,
+    owner_password: str,
+    owner_name: str | None = None,
+    owner_time_zone: str = "UTC",
+) -> dict[str, Any]:
+    """A new workspace, its owner, and #general, #announcements and #watercooler."""
+    slug = names.slug(name)
+    exists = tx.conn.execute(select(workspaces.c.id).where(workspaces.c.slug == slug)).first()
+    if exists:
+        raise AlreadyExists(f'A workspace "{slug}" exists already')
+    workspace_id = tx.conn.execute(
+        workspaces.insert().values(slug=slug, name=name.strip(), created_at=tx.now)
+    ).inserted_primary_key[0]
+    owner_id = insert_member(
+        tx,
+        workspace_id,
+        email=owner_email,
+        password=owner_password,
+        display_name=owner_name or owner_email.split("@")[0],
+        role=Role.OWNER,
+        time_zone=owner_time_zone,
+    )
+    for channel_name, kind, purpose in STARTER_CHANNELS:
+        channel_id = tx.conn.execute(
+            channels.insert().values(
+                workspace_id=workspace_id,
+                name=channel_name,
+                purpose=purpose,
+                kind=kind,
+                is_private=False,
+                created_by=owner_id,
+                created_at=tx.now,
+            )
+        ).inserted_primary_key[0]
+        tx.conn.execute(
+            channel_members.insert().values(
+                channel_id=channel_id, member_id=owner_id, joined_at=tx.now
+            )
+        )
+    tx.emit(workspace_id, "workspace.created", {"id": workspace_id, "slug": slug})
+    return {"id": workspace_id, "slug": slug, "name": name.strip(), "owner_id": owner_id}

@@ -1,0 +1,99 @@
+"""Validation of the names people type: handles, channel names, zones, emoji."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from tidings.errors import InvalidInput, InvalidTimeZone
+
+HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_ZONES = available_timezones()
+
+
+def handle(value: str) -> str:
+    value = value.strip().lstrip("@").lower()
+    if not HANDLE_RE.match(value) or value.endswith("."):
+        raise InvalidInput(
+            f'"{value}" is not a valid handle: use letters, digits, ".", "_" or "-"',
+            field="handle",
+        )
+    return value
+
+
+def channel_name(value: str) -> str:
+    value = value.strip().lstrip("#").lower()
+    if not CHANNEL_RE.match(value):
+        raise InvalidInput(
+            f'"{value}" is not a valid channel name: lowercase letters, digits, "-" or "_"',
+            field="name",
+        )
+    return value
+
+
+def slug(value: str) -> str:
+    value = re.sub(r"[^a-z0-9-]+", "-", value.strip().lower()).strip("-")[:64]
+    if not SLUG_RE.match(value):
+        raise InvalidInput("A workspace name needs at least one letter or digit", field="name")
+    return value
+
+
+def email(value: str) -> str:
+    value = value.strip()
+    if not EMAIL_RE.match(value) or len(value) > 254:
+        raise InvalidInput(f'"{value}" is not an e-mail address', field="email")
+    return value.lower()
+
+
+def time_zone(value: str) -> str:
+    """An IANA zone name such as Europe/Lisbon."""
+    if value not in _ZONES and value != "UTC":
+        raise InvalidTimeZone(f'"{value}" is not an IANA time zone such as Europe/Lisbon')
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidTimeZone(f'"{value}" is not a known time zone') from exc
+    return value
+
+
+def topic_title(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise InvalidInput("A topic needs a title", field="title")
+    if len(value) > 200:
+        raise InvalidInput("A topic title is at most 200 characters", field="title")
+    return value
+
+
+def title_key(title: str) -> str:
+    """Titles compare without case, so "Q3 plan" and "q3 Plan" are one topic."""
+    return unicodedata.normalize("NFKC", title).casefold()
+
+
+def emoji(value: str) -> str:
+    """A reaction: a short name like ``thumbs_up`` or one emoji character sequence."""
+    value = value.strip().strip(":")
+    if not value or len(value) > 64 or any(ch.isspace() for ch in value):
+        raise InvalidInput(f'"{value}" is not a reaction', field="emoji")
+    if value.isascii() and not re.fullmatch(r"[a-z0-9_+-]+", value):
+        raise InvalidInput(f'"{value}" is not a reaction name', field="emoji")
+    return value
+
+
+def password(value: str) -> str:
+    if len(value) < 8:
+        raise InvalidInput("A password needs at least 8 characters", field="password")
+    if len(value) > 1024:
+        raise InvalidInput("A password is at most 1024 characters", field="password")
+    return value
+
+
+def display_name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value or len(value) > 120:
+        raise InvalidInput("A display name needs 1 to 120 characters", field="display_name")
+    return value

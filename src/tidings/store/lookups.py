@@ -1,0 +1,140 @@
+"""Fetches that actions and queries share, each scoped to one workspace."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from tidings.core.permissions import ChannelFacts, can_read_channel
+from tidings.core.roles import Actor
+from tidings.errors import NotFound
+from tidings.store.models import (
+    channel_members,
+    channels,
+    conversation_members,
+    members,
+    messages,
+    topics,
+)
+
+
+def channel_facts(conn: Connection, actor: Actor, channel_id: int) -> ChannelFacts:
+    row = conn.execute(
+        select(
+            channels.c.id,
+            channels.c.workspace_id,
+            channels.c.is_private,
+            channels.c.is_archived,
+            channels.c.kind,
+            channels.c.created_by,
+            channel_members.c.member_id,
+            channel_members.c.can_post_topics,
+        )
+        .select_from(
+            channels.outerjoin(
+                channel_members,
+                and_(
+                    channel_members.c.channel_id == channels.c.id,
+                    channel_members.c.member_id == actor.member_id,
+                ),
+            )
+        )
+        .where(channels.c.id == channel_id, channels.c.workspace_id == actor.workspace_id)
+    ).first()
+    if row is None:
+        raise NotFound("No such channel")
+    return ChannelFacts(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        is_private=row.is_private,
+        is_archived=row.is_archived,
+        kind=row.kind,
+        created_by=row.created_by,
+        is_member=row.member_id is not None,
+        can_post_topics=bool(row.can_post_topics),
+    )
+
+
+def channel_id_by_name(conn: Connection, workspace_id: int, name: str) -> int:
+    found = conn.execute(
+        select(channels.c.id).where(
+            channels.c.workspace_id == workspace_id, channels.c.name == name.lstrip("#").lower()
+        )
+    ).scalar()
+    if found is None:
+        raise NotFound(f'No channel named "#{name.lstrip("#")}"')
+    return int(found)
+
+
+def topic_row(conn: Connection, workspace_id: int, topic_id: int) -> RowMapping:
+    row = (
+        conn.execute(
+            select(topics).where(topics.c.id == topic_id, topics.c.workspace_id == workspace_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such topic")
+    return row
+
+
+def message_row(conn: Connection, workspace_id: int, message_id: int) -> RowMapping:
+    row = (
+        conn.execute(
+            select(messages).where(
+                messages.c.id == message_id, messages.c.workspace_id == workspace_id
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such message")
+    return row
+
+
+def member_row(conn: Connection, workspace_id: int, member_id: int) -> RowMapping:
+    row = (
+        conn.execute(
+            select(members).where(members.c.id == member_id, members.c.workspace_id == workspace_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such member")
+    return row
+
+
+def is_conversation_member(conn: Connection, conversation_id: int, member_id: int) -> bool:
+    return (
+        conn.execute(
+            select(conversation_members.c.member_id).where(
+                conversation_members.c.conversation_id == conversation_id,
+                conversation_members.c.member_id == member_id,
+            )
+        ).first()
+        is not None
+    )
+
+
+def conversation_member_ids(conn: Connection, conversation_id: int) -> list[int]:
+    return list(
+        conn.execute(
+            select(conversation_members.c.member_id).where(
+                conversation_members.c.conversation_id == conversation_id
+            )
+        ).scalars()
+    )
+
+
+def require_message_access(conn: Connection, actor: Actor, message_id: int) -> RowMapping:
+    """The message, if the actor may read where it lives; NotFound otherwise."""
+    row = message_row(conn, actor.workspace_id, message_id)
+    if row["conversation_id"] is not None:
+        if not is_conversation_member(conn, row["conversation_id"], actor.member_id):
+            raise NotFound("No such message")
+    elif not can_read_channel(actor, channel_facts(conn, actor, row["channel_id"])):
+        raise NotFound("No such message")
+    return row

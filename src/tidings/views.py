@@ -1,0 +1,119 @@
+"""The JSON shape of each domain object, shared by the API, events and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def member(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "handle": row["handle"],
+        "display_name": row["display_name"],
+        "email": row["email"],
+        "role": row["role"],
+        "time_zone": row["time_zone"],
+        "title": row["title"],
+        "is_active": bool(row["is_active"]),
+    }
+
+
+def channel(row: Mapping[str, Any], *, is_member: bool | None = None) -> dict[str, Any]:
+    view = {
+        "id": row["id"],
+        "name": row["name"],
+        "purpose": row["purpose"],
+        "kind": row["kind"],
+        "is_private": bool(row["is_private"]),
+        "is_archived": bool(row["is_archived"]),
+        "created_by": row["created_by"],
+        "created_at": iso(row["created_at"]),
+    }
+    if is_member is not None:
+        view["is_member"] = is_member
+    return view
+
+
+def topic(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "channel_id": row["channel_id"],
+        "title": row["title"],
+        "is_resolved": bool(row["is_resolved"]),
+        "created_by": row["created_by"],
+        "created_at": iso(row["created_at"]),
+        "last_message_id": row["last_message_id"],
+        "last_message_at": iso(row["last_message_at"]),
+        "message_count": row["message_count"],
+    }
+
+
+def reactions(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    grouped: dict[str, list[int]] = {}
+    for row in rows:
+        grouped.setdefault(row["emoji"], []).append(row["member_id"])
+    return [
+        {"emoji": emoji, "count": len(ids), "member_ids": sorted(ids)}
+        for emoji, ids in grouped.items()
+    ]
+
+
+def message(
+    row: Mapping[str, Any], reaction_rows: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    deleted = row["deleted_at"] is not None
+    return {
+        "id": row["id"],
+        "channel_id": row["channel_id"],
+        "topic_id": row["topic_id"],
+        "conversation_id": row["conversation_id"],
+        "author_id": row["author_id"],
+        "body": "" if deleted else row["body"],
+        "html": "" if deleted else row["html"],
+        "priority": row["priority"],
+        "reply_to_id": row["reply_to_id"],
+        "quote_of_id": row["quote_of_id"],
+        "created_at": iso(row["created_at"]),
+        "edited_at": iso(row["edited_at"]),
+        "deleted": deleted,
+        "reactions": [] if deleted else reactions(reaction_rows),
+    }
+
+
+def conversation(row: Mapping[str, Any], member_ids: Iterable[int]) -> dict[str, Any]:
+    ids = sorted(member_ids)
+    return {
+        "id": row["id"],
+        "kind": "dm" if len(ids) <= 2 else "group",
+        "member_ids": ids,
+        "created_at": iso(row["created_at"]),
+        "last_message_id": row["last_message_id"],
+        "last_message_at": iso(row["last_message_at"]),
+    }
+
+
+def group(row: Mapping[str, Any], member_ids: Iterable[int]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "handle": row["handle"],
+        "name": row["name"],
+        "description": row["description"],
+        "member_ids": sorted(member_ids),
+    }
+
+
+def token(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "created_at": iso(row["created_at"]),
+        "expires_at": iso(row["expires_at"]),
+        "revoked_at": iso(row["revoked_at"]),
+    }

@@ -84,17 +84,18 @@ def create_api_token(tx: Tx, actor: Actor, name: str, days: int | None) -> dict[
 
 
 def revoke_token(tx: Tx, actor: Actor, token_id: int) -> dict[str, Any]:
+    """Revoke one's own token; admins may revoke any token in the workspace."""
     row = (
         tx.conn.execute(
             select(api_tokens).where(
                 api_tokens.c.id == token_id,
-                api_tokens.c.member_id == actor.member_id,
+                api_tokens.c.workspace_id == actor.workspace_id,
             )
         )
         .mappings()
         .first()
     )
-    if row is None:
+    if row is None or (row["member_id"] != actor.member_id and not actor.is_admin):
         raise NotFound("No such token")
     if row["revoked_at"] is None:
         tx.conn.execute(
@@ -106,7 +107,7 @@ def revoke_token(tx: Tx, actor: Actor, token_id: int) -> dict[str, Any]:
         "token.revoked",
         {"id": token_id, "token_hash": row["token_hash"]},
         audience=MEMBERS,
-        member_ids=[actor.member_id],
+        member_ids=[row["member_id"]],
     )
     return view
 

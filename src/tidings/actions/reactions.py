@@ -38,12 +38,7 @@ def add_reaction(tx: Tx, actor: Actor, message_id: int, emoji: str) -> dict[str,
         "created_at": tx.now,
     }
     added = insert_ignore(tx.conn, reactions, [row], ["message_id", "member_id", "emoji"])
-    payload = {
-        "message_id": message_id,
-        "member_id": actor.member_id,
-        "emoji": emoji,
-        **place.columns,
-    }
+    payload = _payload(actor, message_id, emoji, place)
     if added:
         place.emit(tx, "reaction.added", payload)
     return payload
@@ -59,12 +54,7 @@ def remove_reaction(tx: Tx, actor: Actor, message_id: int, emoji: str) -> dict[s
             reactions.c.emoji == emoji,
         )
     ).rowcount
-    payload = {
-        "message_id": message_id,
-        "member_id": actor.member_id,
-        "emoji": emoji,
-        **place.columns,
-    }
+    payload = _payload(actor, message_id, emoji, place)
     if removed:
         place.emit(tx, "reaction.removed", payload)
     return payload

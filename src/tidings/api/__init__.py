@@ -1,0 +1,1 @@
+"""The HTTP JSON API under /api/v1 and the event streams."""

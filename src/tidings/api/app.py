@@ -1,0 +1,140 @@
+"""The ASGI application: one explicit assembly of settings, database, hub and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from sqlalchemy import delete
+
+from tidings import __version__
+from tidings.api import problems
+from tidings.api.authn import TokenCache
+from tidings.api.limits import BodyLimit
+from tidings.api.ratelimit import RateLimiter
+from tidings.api.routes import (
+    auth,
+    channels,
+    conversations,
+    events,
+    groups,
+    health,
+    inbox,
+    messages,
+    topics,
+    users,
+)
+from tidings.api.services import Services
+from tidings.clock import Clock
+from tidings.config import Settings
+from tidings.live.hub import Hub
+from tidings.store.database import Database
+from tidings.store.models import events as events_table
+from tidings.store.tx import PendingEvent
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/v1"
+POLL_SECONDS = 2.0
+RETENTION_SWEEP_SECONDS = 3600.0
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    db = Database(
+        settings.database_url,
+        clock=clock,
+        synchronous=settings.sqlite_synchronous,
+        batch_max=settings.writer_batch_max,
+    )
+    db.migrate()
+    hub = Hub(db)
+    tokens = TokenCache()
+
+    def committed(pending: list[PendingEvent]) -> None:
+        tokens.committed(pending)
+        hub.committed({event.workspace_id for event in pending})
+
+    db.add_commit_listener(committed)
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    return Services(settings, db, hub, tokens, limiter)
+
+
+async def _sweep_events(svc: Services) -> None:
+    """Drop events older than the retention window; resuming past it gets a reset."""
+    while True:
+        cutoff = svc.db.clock.now() - timedelta(days=svc.settings.event_retention_days)
+        try:
+            await svc.db.awrite(
+                lambda tx, cutoff=cutoff: tx.conn.execute(
+                    delete(events_table).where(events_table.c.created_at < cutoff)
+                )
+            )
+        except Exception:
+            log.exception("event retention sweep failed")
+        await asyncio.sleep(RETENTION_SWEEP_SECONDS)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    svc = build_services(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        svc.hub.start()
+        background = [
+            asyncio.create_task(svc.hub.poll(POLL_SECONDS), name="hub-poll"),
+            asyncio.create_task(_sweep_events(svc), name="event-retention"),
+        ]
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            await svc.hub.close()
+            svc.db.close()
+
+    app = FastAPI(
+        title="Tidings",
+        version=__version__,
+        summary="An async-first team communication hub",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    problems.install(app)
+    for module in (
+        health,
+        auth,
+        users,
+        channels,
+        topics,
+        messages,
+        conversations,
+        groups,
+        inbox,
+        events,
+    ):
+        app.include_router(module.router, prefix=PREFIX)
+    app.add_api_route("/", _index, include_in_schema=False, response_class=HTMLResponse)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    return app
+
+
+INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Tidings</title><meta name="viewport" content="width=device-width,initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
+@media (prefers-color-scheme: dark){body{background:#111;color:#eee}a{color:#8cf}}</style>
+</head><body><h1>Tidings</h1>
+<p>An async-first team communication hub. The web client is coming; meanwhile use the
+<a href="/api/v1/docs">API (interactive docs)</a>, the
+<a href="/api/v1/openapi.json">OpenAPI document</a>, or the <code>tidings</code> command line.</p>
+</body></html>"""
+
+
+async def _index() -> HTMLResponse:
+    return HTMLResponse(INDEX)

@@ -1,0 +1,96 @@
+"""Bearer tokens to actors, with a per-node cache invalidated by events."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from tidings.core.credentials import token_hash
+from tidings.core.roles import Actor, Role
+from tidings.errors import NotAuthenticated, TokenInvalid
+from tidings.store.models import api_tokens, members
+from tidings.store.tx import PendingEvent
+
+CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class _Entry:
+    actor: Actor
+    expires_at: datetime | None
+    cached_at: float
+
+
+class TokenCache:
+    """token hash -> actor. Dropped on revocation, role change and deactivation."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, now: datetime) -> Actor | None:
+        entry = self._entries.get(digest)
+        if entry is None or time.monotonic() - entry.cached_at > CACHE_SECONDS:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= now:
+            return None
+        return entry.actor
+
+    def put(self, digest: str, actor: Actor, expires_at: datetime | None) -> None:
+        with self._lock:
+            self._entries[digest] = _Entry(actor, expires_at, time.monotonic())
+
+    def committed(self, committed: list[PendingEvent]) -> None:
+        """Commit listener: forget what the committed events made stale."""
+        for event in committed:
+            if event.type == "token.revoked":
+                self._drop(lambda digest, _e, h=event.payload["token_hash"]: digest == h)
+            elif event.type in ("member.updated", "member.deactivated"):
+                member_id = event.payload["id"]
+                self._drop(lambda _d, e, m=member_id: e.actor.member_id == m)
+
+    def _drop(self, doomed: object) -> None:
+        with self._lock:
+            for digest, entry in list(self._entries.items()):
+                if doomed(digest, entry):  # type: ignore[operator]
+                    del self._entries[digest]
+
+
+def lookup_token(conn: Connection, digest: str, now: datetime) -> tuple[Actor, datetime | None]:
+    row = conn.execute(
+        select(
+            api_tokens.c.expires_at,
+            api_tokens.c.revoked_at,
+            members.c.id,
+            members.c.workspace_id,
+            members.c.role,
+            members.c.handle,
+            members.c.is_active,
+        )
+        .join(members, members.c.id == api_tokens.c.member_id)
+        .where(api_tokens.c.token_hash == digest)
+    ).first()
+    if row is None or row.revoked_at is not None or not row.is_active:
+        raise TokenInvalid()
+    if row.expires_at is not None and row.expires_at <= now:
+        raise TokenInvalid("The token has expired; sign in again")
+    actor = Actor(row.id, row.workspace_id, Role(row.role), row.handle)
+    return actor, row.expires_at
+
+
+def bearer(header: str | None) -> str:
+    if not header:
+        raise NotAuthenticated("Send 'Authorization: Bearer <token>'")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise NotAuthenticated("Send 'Authorization: Bearer <token>'")
+    return value.strip()
+
+
+def digest_of(token: str) -> str:
+    return token_hash(token)

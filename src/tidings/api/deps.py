@@ -1,0 +1,63 @@
+"""Request plumbing shared by the routes: who is asking, and running one action."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import Request
+from starlette.responses import Response
+
+from tidings.actions.idempotency import idempotent
+from tidings.api.authn import bearer, digest_of, lookup_token
+from tidings.api.services import Services
+from tidings.core.roles import Actor
+from tidings.store.tx import Tx
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+async def authenticate(svc: Services, token: str) -> Actor:
+    digest = digest_of(token)
+    svc.limiter.hit(digest)
+    now = svc.db.clock.now()
+    actor = svc.tokens.get(digest, now)
+    if actor is None:
+        actor, expires_at = await svc.db.aread(lambda c: lookup_token(c, digest, now))
+        svc.tokens.put(digest, actor, expires_at)
+    return actor
+
+
+async def current_actor(request: Request) -> Actor:
+    """The member behind the request's bearer token."""
+    return await authenticate(services(request), bearer(request.headers.get("authorization")))
+
+
+async def read(request: Request, fn: Callable[[Any], Any]) -> Response:
+    return json(await services(request).db.aread(fn))
+
+
+async def write(
+    request: Request, actor: Actor, fn: Callable[[Tx], Any], status: int = 200
+) -> Response:
+    """Run one action in the writer; honour ``Idempotency-Key`` on creates."""
+    db = services(request).db
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return json(await db.awrite(fn), status)
+    body = await request.body()
+    fingerprint = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+    stored_status, result = await db.awrite(
+        lambda tx: idempotent(tx, actor, key, fingerprint, status, fn)
+    )
+    return json(result, stored_status)

@@ -1,0 +1,77 @@
+"""Errors as application/problem+json, one handler for every kind of failure."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from tidings.errors import RateLimited, TidingsError
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": f"https://tidings.dev/problems/{code}", "title": title, "status": status}
+    body.update(code=code, detail=detail, **extra)
+    headers = {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM)
+
+
+def from_error(exc: TidingsError) -> Response:
+    extra = dict(exc.extra)
+    if isinstance(exc, RateLimited):
+        extra["retry_after"] = exc.retry_after
+    return problem(exc.status, exc.code, exc.title, exc.detail, **extra)
+
+
+def _validation(exc: RequestValidationError) -> Response:
+    errors = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return problem(
+                400, "malformed_json", "The body is not valid JSON", str(error.get("msg"))
+            )
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        errors.append({"field": location, "message": error.get("msg", "invalid")})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid request"
+    return problem(422, "invalid_input", "The request is not valid", detail, errors=errors)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TidingsError)
+    async def _tidings(_: Request, exc: TidingsError) -> Response:
+        return from_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        return _validation(exc)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal_error", "Internal error", "Something went wrong on our side")

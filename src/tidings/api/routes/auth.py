@@ -1,0 +1,96 @@
+"""Sign-in, tokens and invitations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from tidings.actions import auth, invitations
+from tidings.api import schemas
+from tidings.api.deps import current_actor, json, read, services, write
+from tidings.core.roles import Actor, Role
+from tidings.queries.directory import list_tokens
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/login", response_model=schemas.LoginOut)
+async def login(body: schemas.LoginIn, request: Request) -> Response:
+    svc = services(request)
+    svc.limiter.hit(f"login:{body.email.lower()}")
+    lifetime = timedelta(days=svc.settings.login_token_days)
+    return json(
+        await svc.db.awrite(
+            lambda tx: auth.login(
+                tx,
+                email=body.email,
+                password=body.password,
+                workspace=body.workspace,
+                lifetime=lifetime,
+            )
+        )
+    )
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    token = request.headers["authorization"].partition(" ")[2].strip()
+    await services(request).db.awrite(lambda tx: auth.revoke_token_by_secret(tx, actor, token))
+    return Response(status_code=204)
+
+
+@router.get("/tokens", response_model=list[schemas.Token])
+async def tokens(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    return await read(request, lambda c: list_tokens(c, actor))
+
+
+@router.post("/tokens", response_model=schemas.NewToken, status_code=201)
+async def create_token(
+    body: schemas.TokenIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    return await write(
+        request, actor, lambda tx: auth.create_api_token(tx, actor, body.name, body.days), 201
+    )
+
+
+@router.delete("/tokens/{token_id}", response_model=schemas.Token)
+async def revoke_token(
+    token_id: int, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    return await write(request, actor, lambda tx: auth.revoke_token(tx, actor, token_id))
+
+
+@router.post("/invitations", status_code=201)
+async def invite(
+    body: schemas.InvitationIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    svc = services(request)
+    hours = body.hours or svc.settings.invitation_hours
+    result = await svc.db.awrite(
+        lambda tx: invitations.create_invitation(
+            tx, actor, role=Role(body.role), email=body.email, lifetime=timedelta(hours=hours)
+        )
+    )
+    result["url"] = f"{svc.settings.public_url}/invite/{result['token']}"
+    return json(result, 201)
+
+
+@router.post("/invitations/accept", status_code=201)
+async def accept(body: schemas.AcceptIn, request: Request) -> Response:
+    svc = services(request)
+    svc.limiter.hit(f"invite:{body.token[:16]}")
+    lifetime = timedelta(days=svc.settings.login_token_days)
+    result = await svc.db.awrite(
+        lambda tx: invitations.accept_invitation(
+            tx,
+            token=body.token,
+            email=body.email,
+            display_name=body.display_name,
+            password=body.password,
+            time_zone=body.time_zone,
+            lifetime=lifetime,
+        )
+    )
+    return json(result, 201)

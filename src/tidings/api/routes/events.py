@@ -1,0 +1,138 @@
+"""The live event stream, as WebSocket and as Server-Sent Events.
+
+Both resume with ``since=<event id>`` (SSE also honours ``Last-Event-ID``).
+Browsers cannot set headers on either, so the token may come as ``?token=``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import orjson
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.responses import StreamingResponse
+
+from tidings.api.authn import bearer
+from tidings.api.deps import authenticate, services
+from tidings.errors import InvalidInput, TidingsError
+from tidings.live.hub import Delivered, Subscriber
+
+router = APIRouter(tags=["events"])
+HEARTBEAT = b'{"type":"heartbeat"}'
+
+
+def _token(header: str | None, query: str | None) -> str:
+    return query if query else bearer(header)
+
+
+def _since(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        since = int(value)
+    except ValueError:
+        raise InvalidInput("since must be an event id (an integer)", field="since") from None
+    if since < 0:
+        raise InvalidInput("since must not be negative", field="since")
+    return since
+
+
+async def _next(sub: Subscriber, heartbeat: float) -> Delivered | None | bytes:
+    try:
+        return await asyncio.wait_for(sub.queue.get(), heartbeat)
+    except TimeoutError:
+        return HEARTBEAT
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events_sse(
+    request: Request,
+    since: str | None = Query(None, description="Resume after this event id"),
+    token: str | None = Query(None, description="Bearer token, for clients without headers"),
+) -> StreamingResponse:
+    """Server-Sent Events; ``id:`` carries the event id to resume from."""
+    svc = services(request)
+    actor = await authenticate(svc, _token(request.headers.get("authorization"), token))
+    start = _since(since if since is not None else request.headers.get("last-event-id"))
+    sub = await svc.hub.subscribe(actor, start)
+    heartbeat = svc.settings.heartbeat_seconds
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            yield b": connected\n\n"
+            while True:
+                item = await _next(sub, heartbeat)
+                if item is None:
+                    return
+                if isinstance(item, bytes):
+                    yield b"event: heartbeat\ndata: {}\n\n"
+                    continue
+                yield b"id: %d\nevent: %s\ndata: %s\n\n" % (
+                    item.seq,
+                    item.type.encode(),
+                    item.json,
+                )
+        finally:
+            svc.hub.unsubscribe(sub)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.websocket("/events")
+async def events_ws(websocket: WebSocket) -> None:
+    """One JSON event per text frame: {"id", "type", "at", "data"}."""
+    svc = websocket.app.state.services
+    try:
+        actor = await authenticate(
+            svc,
+            _token(websocket.headers.get("authorization"), websocket.query_params.get("token")),
+        )
+        since = _since(websocket.query_params.get("since"))
+    except TidingsError as exc:
+        await websocket.close(code=4401 if exc.status == 401 else 4400, reason=exc.detail[:120])
+        return
+    await websocket.accept()
+    sub = await svc.hub.subscribe(actor, since)
+    reader = asyncio.create_task(_drain_incoming(websocket))
+    try:
+        await _send_loop(websocket, sub, svc.settings.heartbeat_seconds, reader)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass
+    finally:
+        svc.hub.unsubscribe(sub)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
+        with contextlib.suppress(Exception):
+            await websocket.close()
+
+
+async def _send_loop(
+    websocket: WebSocket, sub: Subscriber, heartbeat: float, reader: asyncio.Task[None]
+) -> None:
+    while not reader.done():
+        item = await _next(sub, heartbeat)
+        if item is None:
+            return
+        payload = item if isinstance(item, bytes) else item.json
+        await websocket.send_text(payload.decode())
+
+
+async def _drain_incoming(websocket: WebSocket) -> None:
+    """Clients may send pings as text; anything else is ignored. Ends on close."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == "ping":
+            await websocket.send_text(orjson.dumps({"type": "pong"}).decode())

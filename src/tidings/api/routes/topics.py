@@ -1,0 +1,84 @@
+"""Topics and the messages in them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from tidings.actions import messages, subscriptions, topics
+from tidings.api import schemas
+from tidings.api.deps import current_actor, read, services, write
+from tidings.core.roles import Actor
+from tidings.errors import InvalidInput
+from tidings.queries import channels as q
+from tidings.queries import messages as qm
+
+router = APIRouter(tags=["topics"])
+
+
+@router.get("/topics/{topic_id}", response_model=schemas.Topic)
+async def get_topic(
+    topic_id: int, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    return await read(request, lambda c: q.get_topic(c, actor, topic_id))
+
+
+@router.patch("/topics/{topic_id}", response_model=schemas.Topic)
+async def update_topic(
+    topic_id: int, body: schemas.TopicPatch, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    def change(tx):  # type: ignore[no-untyped-def]
+        result = None
+        if body.title is not None:
+            result = topics.rename_topic(tx, actor, topic_id, body.title)
+        if body.is_resolved is not None:
+            result = topics.set_resolved(tx, actor, topic_id, body.is_resolved)
+        if result is None:
+            raise InvalidInput("Give a title or is_resolved to change")
+        return result
+
+    return await write(request, actor, change)
+
+
+@router.put("/topics/{topic_id}/subscription")
+async def subscribe(
+    topic_id: int,
+    body: schemas.SubscriptionIn,
+    request: Request,
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    return await write(
+        request, actor, lambda tx: subscriptions.set_subscription(tx, actor, topic_id, body.state)
+    )
+
+
+@router.get("/topics/{topic_id}/messages", response_model=schemas.MessagePage)
+async def topic_messages(
+    topic_id: int,
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100),
+    anchor: str = Query("oldest", pattern="^(oldest|newest)$"),
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    return await read(
+        request,
+        lambda c: qm.topic_messages(
+            c, actor, topic_id, cursor=cursor, limit=limit, newest=anchor == "newest"
+        ),
+    )
+
+
+@router.post("/topics/{topic_id}/messages", response_model=schemas.Message, status_code=201)
+async def post_message(
+    topic_id: int, body: schemas.MessageIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    max_length = services(request).settings.max_message_length
+    return await write(
+        request,
+        actor,
+        lambda tx: messages.send_to_topic(
+            tx, actor, topic_id, **body.model_dump(), max_length=max_length
+        ),
+        201,
+    )

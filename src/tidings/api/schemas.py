@@ -1,0 +1,284 @@
+"""Request and response bodies; the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["owner", "admin", "member", "guest"]
+Kind = Literal["discussion", "announcements", "watercooler", "support"]
+Priority = Literal["normal", "high", "urgent"]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class LoginIn(In):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+    workspace: str | None = Field(None, description="Workspace slug, if the e-mail has several")
+
+
+class TokenIn(In):
+    name: str = Field("api", max_length=120)
+    days: int | None = Field(None, description="Lifetime in days; none for no expiry")
+
+
+class InvitationIn(In):
+    role: Literal["admin", "member", "guest"] = "member"
+    email: str | None = Field(None, max_length=254)
+    hours: int | None = Field(None, ge=1, le=24 * 90)
+
+
+class AcceptIn(In):
+    token: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    display_name: str = Field(max_length=120)
+    password: str = Field(max_length=1024)
+    time_zone: str = Field("UTC", max_length=64)
+
+
+class ProfileIn(In):
+    display_name: str | None = Field(None, max_length=120)
+    time_zone: str | None = Field(None, max_length=64)
+    title: str | None = Field(None, max_length=120)
+    password: str | None = Field(None, max_length=1024)
+
+
+class MemberIn(In):
+    email: str = Field(max_length=254)
+    display_name: str = Field(max_length=120)
+    password: str | None = Field(None, max_length=1024)
+    role: Literal["admin", "member", "guest"] = "member"
+    time_zone: str = Field("UTC", max_length=64)
+
+
+class RoleIn(In):
+    role: Role
+
+
+class ChannelIn(In):
+    name: str = Field(max_length=80)
+    purpose: str = Field("", max_length=500)
+    kind: Kind = "discussion"
+    is_private: bool = False
+    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+
+
+class ChannelPatch(In):
+    name: str | None = Field(None, max_length=80)
+    purpose: str | None = Field(None, max_length=500)
+    kind: Kind | None = None
+    is_archived: bool | None = None
+
+
+class MembersIn(In):
+    member_ids: list[int] = Field(min_length=1, max_length=1000)
+
+
+class PosterIn(In):
+    can_post_topics: bool
+
+
+class MessageIn(In):
+    body: str
+    priority: Priority = "normal"
+    reply_to_id: int | None = None
+    quote_of_id: int | None = None
+
+
+class TopicIn(MessageIn):
+    title: str = Field(max_length=400)
+
+
+class TopicPatch(In):
+    title: str | None = Field(None, max_length=400)
+    is_resolved: bool | None = None
+
+
+class SubscriptionIn(In):
+    state: Literal["following", "muted", "none"]
+
+
+class MessagePatch(In):
+    body: str
+
+
+class ConversationIn(In):
+    member_ids: list[int] = Field(max_length=16)
+
+
+class GroupIn(In):
+    handle: str = Field(max_length=80)
+    name: str = Field(max_length=120)
+    description: str = Field("", max_length=500)
+    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+
+
+class GroupPatch(In):
+    name: str | None = Field(None, max_length=120)
+    description: str | None = Field(None, max_length=500)
+    add: list[int] = Field(default_factory=list, max_length=1000)
+    remove: list[int] = Field(default_factory=list, max_length=1000)
+
+
+class ReadIn(In):
+    message_id: int | None = None
+    topic_id: int | None = None
+    channel_id: int | None = None
+    conversation_id: int | None = None
+    all: bool = False
+
+
+# Response shapes, for the OpenAPI document.
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+
+
+class Member(BaseModel):
+    id: int
+    handle: str
+    display_name: str
+    email: str
+    role: Role
+    time_zone: str
+    title: str
+    is_active: bool
+
+
+class Channel(BaseModel):
+    id: int
+    name: str
+    purpose: str
+    kind: Kind
+    is_private: bool
+    is_archived: bool
+    created_by: int
+    created_at: str
+    is_member: bool | None = None
+
+
+class Reaction(BaseModel):
+    emoji: str
+    count: int
+    member_ids: list[int]
+
+
+class Message(BaseModel):
+    id: int
+    channel_id: int | None
+    topic_id: int | None
+    conversation_id: int | None
+    author_id: int
+    body: str
+    html: str
+    priority: Priority
+    reply_to_id: int | None
+    quote_of_id: int | None
+    created_at: str
+    edited_at: str | None
+    deleted: bool
+    reactions: list[Reaction]
+
+
+class Topic(BaseModel):
+    id: int
+    channel_id: int
+    title: str
+    is_resolved: bool
+    created_by: int
+    created_at: str
+    last_message_id: int | None
+    last_message_at: str | None
+    message_count: int
+    unread: int | None = None
+    subscription: Literal["following", "muted", "none"] | None = None
+
+
+class TopicCreated(Topic):
+    first_message: Message
+
+
+class Conversation(BaseModel):
+    id: int
+    kind: Literal["dm", "group"]
+    member_ids: list[int]
+    created_at: str
+    last_message_id: int | None
+    last_message_at: str | None
+
+
+class Group(BaseModel):
+    id: int
+    handle: str
+    name: str
+    description: str
+    member_ids: list[int]
+
+
+class Token(BaseModel):
+    id: int
+    name: str
+    kind: Literal["login", "api"]
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+
+
+class NewToken(Token):
+    token: str = Field(description="The secret; shown only now")
+
+
+class LoginOut(NewToken):
+    member_id: int
+    workspace: str
+
+
+class MessagePage(BaseModel):
+    items: list[Message]
+    next_cursor: str | None
+
+
+class TopicPage(BaseModel):
+    items: list[Topic]
+    next_cursor: str | None
+
+
+class InboxEntry(BaseModel):
+    kind: Literal["topic", "conversation"]
+    unread: int
+    mentions: int
+    priority: Priority
+    oldest_unread_at: str | None
+    first_unread_id: int
+    topic_id: int | None = None
+    title: str | None = None
+    channel_id: int | None = None
+    channel_name: str | None = None
+    conversation_id: int | None = None
+
+
+class Inbox(BaseModel):
+    items: list[InboxEntry]
+    total_unread: int
+    total_mentions: int
+
+
+class SearchHit(BaseModel):
+    message: Message
+    snippet: str = Field(description="HTML-escaped text with <mark> around matches")
+    topic_title: str | None
+    channel_name: str | None
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHit]
+    next_cursor: str | None

@@ -1,0 +1,20 @@
+"""What a running node holds: settings, the database, the live hub and caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tidings.api.authn import TokenCache
+from tidings.api.ratelimit import RateLimiter
+from tidings.config import Settings
+from tidings.live.hub import Hub
+from tidings.store.database import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    hub: Hub
+    tokens: TokenCache
+    limiter: RateLimiter

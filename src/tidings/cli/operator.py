@@ -1,0 +1,273 @@
+"""Operator commands: run the server, create workspaces, manage members and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from tidings.config import Settings, load_settings
+from tidings.core.roles import Actor, Role
+from tidings.errors import NotFound
+from tidings.store.database import Database
+from tidings.store.models import members, workspaces
+from tidings.store.tx import Tx
+
+T = TypeVar("T")
+console = Console()
+DB_OPTION = typer.Option(None, "--database-url", help="Overrides TIDINGS_DATABASE_URL")
+
+
+@contextmanager
+def open_database(database_url: str | None) -> Iterator[Database]:
+    settings = load_settings(database_url=database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+    try:
+        db.migrate()
+        yield db
+    finally:
+        db.close()
+
+
+def run_action(database_url: str | None, fn: Callable[[Tx], T]) -> T:
+    with open_database(database_url) as db:
+        return db.write(fn)
+
+
+def owner_actor(tx: Tx, workspace: str) -> Actor:
+    """Operator commands act with the authority of the workspace's first owner."""
+    row = tx.conn.execute(
+        select(members.c.id, members.c.workspace_id, members.c.handle)
+        .join(workspaces, workspaces.c.id == members.c.workspace_id)
+        .where(
+            workspaces.c.slug == workspace,
+            members.c.role == Role.OWNER.value,
+            members.c.is_active.is_(True),
+        )
+        .order_by(members.c.id)
+    ).first()
+    if row is None:
+        raise NotFound(f'No workspace "{workspace}" (see: tidings init)')
+    return Actor(row.id, row.workspace_id, Role.OWNER, row.handle)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    console.print(table)
+
+
+def serve(
+    host: str = typer.Option(None, help="Interface to listen on [TIDINGS_HOST]"),
+    port: int = typer.Option(None, help="TCP port [TIDINGS_PORT]"),
+    demo: bool = typer.Option(None, "--demo/--no-demo", help="Seed the demo workspace"),
+    database_url: str = DB_OPTION,
+) -> None:
+    """Run the server (migrates the database first)."""
+    import uvicorn
+
+    from tidings.api.app import create_app
+    from tidings.logs import logging_config
+
+    settings = load_settings(host=host, port=port, demo=demo, database_url=database_url)
+    app = create_app(settings)
+    if settings.demo:
+        from tidings.demo import DEMO_PASSWORD, seed_demo
+
+        logins = seed_demo(app.state.services.db)
+        _print_demo(settings, logins, DEMO_PASSWORD)
+    console.print(f"Tidings is at [bold]{settings.public_url}/[/bold]  (Ctrl-C stops it)")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=logging_config(settings.log_level),
+        access_log=settings.access_log,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _print_demo(settings: Settings, logins: list[tuple[str, str, str]], password: str) -> None:
+    table = Table("name", "e-mail", "time zone", title="Demo logins (workspace acme)")
+    for name, email, zone in logins:
+        table.add_row(name, email, zone)
+    console.print(table)
+    console.print(f"Every demo password is [bold]{password}[/bold]")
+    console.print(
+        f"Try: tidings login {settings.public_url} --email {logins[0][1]} --password {password}"
+    )
+
+
+def init(
+    workspace: str = typer.Option(None, help="Workspace name, e.g. Acme"),
+    owner_email: str = typer.Option(None, help="The owner's e-mail"),
+    owner_password: str = typer.Option(None, help="The owner's password (8+ characters)"),
+    owner_name: str = typer.Option(None, help="The owner's display name"),
+    time_zone: str = typer.Option("UTC", help="The owner's IANA time zone"),
+    database_url: str = DB_OPTION,
+) -> None:
+    """Create a workspace and its owner. Asks for what the flags leave out."""
+    from tidings.actions.workspaces import create_workspace
+
+    workspace = workspace or typer.prompt("Workspace name")
+    owner_email = owner_email or typer.prompt("Owner e-mail")
+    owner_password = owner_password or typer.prompt(
+        "Owner password", hide_input=True, confirmation_prompt=True
+    )
+    created = run_action(
+        database_url,
+        lambda tx: create_workspace(
+            tx,
+            name=workspace,
+            owner_email=owner_email,
+            owner_password=owner_password,
+            owner_name=owner_name,
+            owner_time_zone=time_zone,
+        ),
+    )
+    console.print(f"Created workspace [bold]{created['slug']}[/bold] owned by {owner_email}")
+
+
+def migrate(database_url: str = DB_OPTION) -> None:
+    """Bring the database schema up to date."""
+    from tidings.store.schema import migrate as run_migrations
+
+    settings = load_settings(database_url=database_url)
+    db = Database(settings.database_url)
+    try:
+        before, after = run_migrations(db.write_engine)
+    finally:
+        db.close()
+    console.print(f"schema: {before or 'empty'} -> {after}")
+
+
+user_app = typer.Typer(help="Manage members of a workspace.", no_args_is_help=True)
+token_app = typer.Typer(help="Issue and revoke API tokens.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    workspace: str = typer.Option(..., help="Workspace slug"),
+    name: str = typer.Option(None, help="Display name"),
+    password: str = typer.Option(None, help="Password (8+ characters); none = invite-only"),
+    role: str = typer.Option("member", help="admin, member or guest"),
+    time_zone: str = typer.Option("UTC", help="IANA time zone"),
+    database_url: str = DB_OPTION,
+) -> None:
+    """Add a member."""
+    from tidings.actions.members import add_member
+
+    chosen = _role(role)
+    member = run_action(
+        database_url,
+        lambda tx: add_member(
+            tx,
+            owner_actor(tx, workspace),
+            email=email,
+            display_name=name or email.split("@")[0],
+            password=password,
+            role=chosen,
+            time_zone=time_zone,
+        ),
+    )
+    console.print(f"Added @{member['handle']} ({member['role']}) id {member['id']}")
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise typer.BadParameter("role is one of owner, admin, member, guest") from None
+
+
+@user_app.command("list")
+def user_list(
+    workspace: str = typer.Option(..., help="Workspace slug"), database_url: str = DB_OPTION
+) -> None:
+    """List members."""
+    from tidings.queries.directory import list_members
+
+    with open_database(database_url) as db:
+        actor = db.write(lambda tx: owner_actor(tx, workspace))
+        rows = db.read(lambda c: list_members(c, actor, include_inactive=True))
+    _table(rows, ["id", "handle", "display_name", "email", "role", "time_zone", "is_active"])
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    email: str,
+    workspace: str = typer.Option(..., help="Workspace slug"),
+    database_url: str = DB_OPTION,
+) -> None:
+    """Deactivate a member: their sign-in and tokens stop working."""
+    from tidings.actions.members import deactivate_member
+
+    def act(tx: Tx) -> dict[str, Any]:
+        actor = owner_actor(tx, workspace)
+        return deactivate_member(tx, actor, _member_id(tx, actor, email))
+
+    member = run_action(database_url, act)
+    console.print(f"Deactivated @{member['handle']}")
+
+
+def _member_id(tx: Tx, actor: Actor, email: str) -> int:
+    found = tx.conn.execute(
+        select(members.c.id).where(
+            members.c.workspace_id == actor.workspace_id, members.c.email == email.strip().lower()
+        )
+    ).scalar()
+    if found is None:
+        raise NotFound(f"No member {email}")
+    return int(found)
+
+
+@token_app.command("create")
+def token_create(
+    email: str,
+    workspace: str = typer.Option(..., help="Workspace slug"),
+    name: str = typer.Option("cli", help="A name to recognise the token by"),
+    days: int = typer.Option(None, help="Lifetime in days (default: no expiry)"),
+    database_url: str = DB_OPTION,
+) -> None:
+    """Create an API token for a member; it is shown only once."""
+    from tidings.actions.auth import API, issue_token
+
+    def act(tx: Tx) -> dict[str, Any]:
+        actor = owner_actor(tx, workspace)
+        lifetime = timedelta(days=days) if days else None
+        member_id = _member_id(tx, actor, email)
+        return issue_token(
+            tx, actor.workspace_id, member_id, name=name, kind=API, lifetime=lifetime
+        )
+
+    token = run_action(database_url, act)
+    console.print(f"token id {token['id']}: {token['token']}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: int,
+    workspace: str = typer.Option(..., help="Workspace slug"),
+    database_url: str = DB_OPTION,
+) -> None:
+    """Revoke a token by id (any member's)."""
+    from tidings.actions.auth import revoke_token
+
+    run_action(database_url, lambda tx: revoke_token(tx, owner_actor(tx, workspace), token_id))
+    console.print(f"Revoked token {token_id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(init)
+    app.command()(migrate)
+    app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")

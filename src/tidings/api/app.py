@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from sqlalchemy import delete
 
 from tidings import __version__
+from tidings.actions.events import purge_events
 from tidings.api import problems
 from tidings.api.authn import TokenCache
 from tidings.api.limits import BodyLimit
@@ -34,7 +34,6 @@ from tidings.clock import Clock
 from tidings.config import Settings
 from tidings.live.hub import Hub
 from tidings.store.database import Database
-from tidings.store.models import events as events_table
 from tidings.store.tx import PendingEvent
 
 log = logging.getLogger(__name__)
@@ -64,15 +63,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
 
 async def _sweep_events(svc: Services) -> None:
-    """Drop events older than the retention window; resuming past it gets a reset."""
+    """Drop events older than the retention window, now and every hour."""
     while True:
         cutoff = svc.db.clock.now() - timedelta(days=svc.settings.event_retention_days)
         try:
-            await svc.db.awrite(
-                lambda tx, cutoff=cutoff: tx.conn.execute(
-                    delete(events_table).where(events_table.c.created_at < cutoff)
-                )
-            )
+            await svc.db.awrite(lambda tx, cutoff=cutoff: purge_events(tx, cutoff))
         except Exception:
             log.exception("event retention sweep failed")
         await asyncio.sleep(RETENTION_SWEEP_SECONDS)

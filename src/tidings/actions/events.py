@@ -1,0 +1,15 @@
+"""Housekeeping of the event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+
+from tidings.store.models import events
+from tidings.store.tx import Tx
+
+
+def purge_events(tx: Tx, older_than: datetime) -> int:
+    """Drop events created before ``older_than``; clients resuming past them get a reset."""
+    return int(tx.conn.execute(delete(events).where(events.c.created_at < older_than)).rowcount)

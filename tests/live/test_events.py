@@ -1,0 +1,245 @@
+"""Live events over real WebSockets and Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.support import Person, Team
+from tidings.actions.events import purge_events
+
+
+def ws_url(team: Team, person: Person, since: int | None = None) -> str:
+    url = team.server.url.replace("http://", "ws://") + f"/api/v1/events?token={person.token}"
+    return url if since is None else f"{url}&since={since}"
+
+
+def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any] | None:
+    """The next non-heartbeat event, or None if nothing arrives in time."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            event = json.loads(ws.recv(timeout=left))
+        except TimeoutError:
+            return None
+        if event["type"] != "heartbeat":
+            return event
+    return None
+
+
+def collect(ws: ClientConnection, wanted: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(found) < wanted and time.monotonic() < deadline:
+        event = receive(ws, deadline - time.monotonic())
+        if event is None:
+            break
+        found.append(event)
+    return found
+
+
+def drain(ws: ClientConnection, quiet: float = 0.5) -> list[dict[str, Any]]:
+    found = []
+    while (event := receive(ws, quiet)) is not None:
+        found.append(event)
+    return found
+
+
+def private_channel(team: Team, name: str = "secret") -> int:
+    made = team.owner.post(
+        "/channels", json={"name": name, "is_private": True, "member_ids": [team.admin.id]}
+    )
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+def new_topic(person: Person, channel_id: int, title: str, body: str = "start") -> dict[str, Any]:
+    made = person.post(f"/channels/{channel_id}/topics", json={"title": title, "body": body})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def test_each_socket_gets_only_what_its_member_may_see_in_order(team: Team) -> None:
+    secret = private_channel(team)
+    general = team.channel_id("general")
+    with (
+        connect(ws_url(team, team.admin)) as admin_ws,
+        connect(ws_url(team, team.member)) as member_ws,
+        connect(ws_url(team, team.guest)) as guest_ws,
+        connect(ws_url(team, team.outsider)) as outsider_ws,
+    ):
+        time.sleep(0.2)
+        public = new_topic(team.owner, general, "open news", "public body")
+        hidden = new_topic(team.owner, secret, "hidden plans", "private body")
+        admin_events = drain(admin_ws)
+        member_events = drain(member_ws)
+        guest_events = drain(guest_ws)
+        outsider_events = drain(outsider_ws)
+    admin_topics = [e["data"]["id"] for e in admin_events if e["type"] == "topic.created"]
+    member_topics = [e["data"]["id"] for e in member_events if e["type"] == "topic.created"]
+    assert admin_topics == [public["id"], hidden["id"]]
+    assert member_topics == [public["id"]]
+    assert "private body" not in json.dumps(member_events)
+    assert guest_events == [] and outsider_events == []
+    ids = [e["id"] for e in admin_events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_joining_a_private_channel_starts_its_events(team: Team) -> None:
+    secret = private_channel(team)
+    with connect(ws_url(team, team.member)) as member_ws:
+        time.sleep(0.2)
+        new_topic(team.admin, secret, "before joining")
+        assert (
+            team.admin.post(
+                f"/channels/{secret}/members", json={"member_ids": [team.member.id]}
+            ).status_code
+            == 200
+        )
+        new_topic(team.admin, secret, "after joining")
+        events = drain(member_ws)
+    kinds = [(e["type"], e["data"].get("title")) for e in events]
+    assert ("topic.created", "before joining") not in kinds
+    assert ("channel.member_added", None) in kinds
+    assert ("topic.created", "after joining") in kinds
+
+
+def test_resume_with_since_receives_everything_missed(team: Team) -> None:
+    general = team.channel_id("general")
+    topic = new_topic(team.owner, general, "resume")
+    with connect(ws_url(team, team.member)) as ws:
+        time.sleep(0.2)
+        team.owner.post(f"/topics/{topic['id']}/messages", json={"body": "one"})
+        first = collect(ws, 1)
+    last_seen = first[-1]["id"]
+    sent = [
+        team.owner.post(f"/topics/{topic['id']}/messages", json={"body": f"missed {i}"}).json()
+        for i in range(5)
+    ]
+    with connect(ws_url(team, team.member, since=last_seen)) as ws:
+        replayed = collect(ws, 5)
+    assert [e["data"]["id"] for e in replayed] == [m["id"] for m in sent]
+    assert [e["id"] for e in replayed] == sorted(e["id"] for e in replayed)
+
+
+def test_socket_dropped_twenty_times_during_500_messages_misses_nothing(team: Team) -> None:
+    general = team.channel_id("general")
+    topic = new_topic(team.owner, general, "firehose")
+    total, drops = 500, 20
+    sent_ids: list[int] = []
+
+    def sender() -> None:
+        with httpx.Client(
+            base_url=f"{team.server.url}/api/v1",
+            headers={"Authorization": f"Bearer {team.owner.token}"},
+        ) as client:
+            for i in range(total):
+                response = client.post(f"/topics/{topic['id']}/messages", json={"body": f"m{i}"})
+                assert response.status_code == 201
+                sent_ids.append(response.json()["id"])
+
+    with connect(ws_url(team, team.member)) as ws:
+        time.sleep(0.2)
+        last_seen = 0
+        thread = threading.Thread(target=sender)
+        thread.start()
+        received: list[dict[str, Any]] = []
+        per_connection = total // (drops + 1)
+        received += collect(ws, per_connection)
+    for _ in range(drops):
+        last_seen = received[-1]["id"]
+        with connect(ws_url(team, team.member, since=last_seen)) as ws:
+            received += collect(ws, per_connection)
+    thread.join(120)
+    with connect(ws_url(team, team.member, since=received[-1]["id"])) as ws:
+        received += drain(ws, quiet=1.5)
+    created = [e["data"]["id"] for e in received if e["type"] == "message.created"]
+    assert created == sent_ids
+    seqs = [e["id"] for e in received]
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+
+
+def test_since_older_than_the_retained_log_gets_a_reset(team: Team) -> None:
+    general = team.channel_id("general")
+    new_topic(team.owner, general, "old news")
+    with connect(ws_url(team, team.member)) as ws:
+        time.sleep(0.2)
+        new_topic(team.owner, general, "seen")
+        seen = collect(ws, 1)[0]["id"]
+    db = team.server.db
+    db.write(lambda tx: purge_events(tx, tx.now + timedelta(seconds=1)))
+    new_topic(team.owner, general, "after purge")
+    with connect(ws_url(team, team.member, since=seen - 1)) as ws:
+        first = receive(ws)
+        assert first is not None and first["type"] == "reset"
+        assert first["data"]["head"] >= seen
+
+
+def test_since_beyond_the_head_gets_a_reset(team: Team) -> None:
+    with connect(ws_url(team, team.member, since=10_000_000)) as ws:
+        first = receive(ws)
+    assert first is not None and first["type"] == "reset"
+
+
+def test_idle_socket_receives_heartbeats(team: Team) -> None:
+    with connect(ws_url(team, team.member)) as ws:
+        frame = json.loads(ws.recv(timeout=5))
+    assert frame["type"] == "heartbeat"
+
+
+def test_socket_with_a_bad_token_is_refused(team: Team) -> None:
+    url = team.server.url.replace("http://", "ws://") + "/api/v1/events?token=tdg_nope"
+    with pytest.raises((InvalidStatus, Exception)) as caught, connect(url) as ws:
+        ws.recv(timeout=5)
+    assert "4401" in str(caught.value) or "403" in str(caught.value)
+
+
+def _sse_messages(response: httpx.Response, wanted: int) -> list[dict[str, Any]]:
+    """The next ``wanted`` message.created events of an SSE stream, with their ids."""
+    events: list[dict[str, Any]] = []
+    current: dict[str, str] = {}
+    for line in response.iter_lines():
+        if line == "":
+            if current.get("event") == "message.created":
+                events.append({"id": int(current["id"]), "data": json.loads(current["data"])})
+                if len(events) == wanted:
+                    return events
+            current = {}
+        elif not line.startswith(":"):
+            key, _, value = line.partition(": ")
+            current[key] = value
+    return events
+
+
+def test_server_sent_events_stream_and_resume_with_last_event_id(team: Team) -> None:
+    general = team.channel_id("general")
+    topic = new_topic(team.owner, general, "sse")
+    sent = [
+        team.owner.post(f"/topics/{topic['id']}/messages", json={"body": f"s{i}"}).json()
+        for i in range(4)
+    ]
+    with httpx.Client(base_url=f"{team.server.url}/api/v1", timeout=10) as client:
+        headers = {"Authorization": f"Bearer {team.member.token}"}
+        with client.stream("GET", "/events?since=0", headers=headers) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            created = _sse_messages(response, 5)
+        assert [e["data"]["data"]["id"] for e in created[1:]] == [m["id"] for m in sent]
+        cut = created[2]["id"]
+        resume = {**headers, "Last-Event-ID": str(cut)}
+        with client.stream("GET", "/events", headers=resume) as response:
+            rest = _sse_messages(response, 2)
+    assert [e["data"]["data"]["id"] for e in rest] == [m["id"] for m in sent[2:]]
+
+
+def test_sse_without_a_token_is_a_problem(team: Team) -> None:
+    response = httpx.get(f"{team.server.url}/api/v1/events", timeout=5)
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"

@@ -11,7 +11,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def member(row: Mapping[str, Any]) -> dict[str, Any]:
+def member(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "handle": row["handle"],
@@ -24,7 +24,7 @@ def member(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def channel(row: Mapping[str, Any], *, is_member: bool | None = None) -> dict[str, Any]:
+def channel(row: Mapping[Any, Any], *, is_member: bool | None = None) -> dict[str, Any]:
     view = {
         "id": row["id"],
         "name": row["name"],
@@ -40,7 +40,7 @@ def channel(row: Mapping[str, Any], *, is_member: bool | None = None) -> dict[st
     return view
 
 
-def topic(row: Mapping[str, Any]) -> dict[str, Any]:
+def topic(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "channel_id": row["channel_id"],
@@ -54,7 +54,7 @@ def topic(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def reactions(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def reactions(rows: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:
     grouped: dict[str, list[int]] = {}
     for row in rows:
         grouped.setdefault(row["emoji"], []).append(row["member_id"])
@@ -65,7 +65,7 @@ def reactions(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def message(
-    row: Mapping[str, Any], reaction_rows: Iterable[Mapping[str, Any]] = ()
+    row: Mapping[Any, Any], reaction_rows: Iterable[Mapping[Any, Any]] = ()
 ) -> dict[str, Any]:
     deleted = row["deleted_at"] is not None
     return {
@@ -86,7 +86,7 @@ def message(
     }
 
 
-def conversation(row: Mapping[str, Any], member_ids: Iterable[int]) -> dict[str, Any]:
+def conversation(row: Mapping[Any, Any], member_ids: Iterable[int]) -> dict[str, Any]:
     ids = sorted(member_ids)
     return {
         "id": row["id"],
@@ -98,7 +98,7 @@ def conversation(row: Mapping[str, Any], member_ids: Iterable[int]) -> dict[str,
     }
 
 
-def group(row: Mapping[str, Any], member_ids: Iterable[int]) -> dict[str, Any]:
+def group(row: Mapping[Any, Any], member_ids: Iterable[int]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "handle": row["handle"],
@@ -108,7 +108,7 @@ def group(row: Mapping[str, Any], member_ids: Iterable[int]) -> dict[str, Any]:
     }
 
 
-def token(row: Mapping[str, Any]) -> dict[str, Any]:
+def token(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "name": row["name"],

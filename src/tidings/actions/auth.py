@@ -40,7 +40,7 @@ def issue_token(
         "expires_at": tx.now + lifetime if lifetime else None,
         "revoked_at": None,
     }
-    token_id = tx.conn.execute(api_tokens.insert().values(**values)).inserted_primary_key[0]
+    token_id = tx.insert(api_tokens, **values)
     return {**views.token({**values, "id": token_id}), "token": secret}
 
 
@@ -61,15 +61,20 @@ def login(
     if workspace:
         query = query.where(workspaces.c.slug == workspace.strip().lower())
     rows = tx.conn.execute(query).all()
-    if len(rows) > 1:
+    # Only accounts whose password matches count, so that the workspace list below is
+    # never shown to someone who does not know the password.
+    matching = [row for row in rows if verify_password(row.password_hash, password)]
+    if not rows:
+        verify_password(None, password)  # same cost as a known e-mail
+    if len(matching) > 1:
         raise InvalidInput(
             "This e-mail belongs to several workspaces; name one with 'workspace'",
             field="workspace",
-            workspaces=sorted(row.slug for row in rows),
+            workspaces=sorted(row.slug for row in matching),
         )
-    row = rows[0] if rows else None
-    if not verify_password(row.password_hash if row else None, password) or row is None:
+    if not matching:
         raise InvalidCredentials()
+    row = matching[0]
     token = issue_token(tx, row.workspace_id, row.id, name="sign-in", kind=LOGIN, lifetime=lifetime)
     return {**token, "member_id": row.id, "workspace": row.slug}
 

@@ -88,25 +88,22 @@ def create_channel(
     ).first()
     if taken:
         raise AlreadyExists(f'A channel "#{name}" exists already', field="name")
-    channel_id = tx.conn.execute(
-        channels.insert().values(
-            workspace_id=actor.workspace_id,
-            name=name,
-            purpose=_check_purpose(purpose),
-            kind=_check_kind(kind),
-            is_private=is_private,
-            created_by=actor.member_id,
-            created_at=tx.now,
-        )
-    ).inserted_primary_key[0]
+    channel_id = tx.insert(
+        channels,
+        workspace_id=actor.workspace_id,
+        name=name,
+        purpose=_check_purpose(purpose),
+        kind=_check_kind(kind),
+        is_private=is_private,
+        created_by=actor.member_id,
+        created_at=tx.now,
+    )
     joined = _active_member_ids(tx, actor.workspace_id, {actor.member_id, *member_ids})
     _insert_members(tx, channel_id, joined, poster_id=actor.member_id)
-    view = _channel_view(tx, channel_id)
-    if is_private:
-        tx.emit(actor.workspace_id, "channel.created", view, audience=MEMBERS, member_ids=joined)
-    else:
-        tx.emit(actor.workspace_id, "channel.created", view, audience=STAFF, member_ids=joined)
-    return {**view, "member_ids": joined, "is_member": True}
+    view = {**_channel_view(tx, channel_id), "member_ids": joined}
+    audience = MEMBERS if is_private else STAFF
+    tx.emit(actor.workspace_id, "channel.created", view, audience=audience, member_ids=joined)
+    return {**view, "is_member": True}
 
 
 def _insert_members(

@@ -56,9 +56,7 @@ def open_conversation(tx: Tx, actor: Actor, member_ids: Iterable[int]) -> dict[s
         "last_message_id": None,
         "last_message_at": None,
     }
-    conversation_id = tx.conn.execute(conversations.insert().values(**values)).inserted_primary_key[
-        0
-    ]
+    conversation_id = tx.insert(conversations, **values)
     tx.conn.execute(
         conversation_members.insert(),
         [{"conversation_id": conversation_id, "member_id": i} for i in ids],

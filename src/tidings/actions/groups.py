@@ -80,15 +80,14 @@ def create_group(
         ).first()
         if clash:
             raise AlreadyExists(f'The handle "@{handle}" is taken', field="handle")
-    group_id = tx.conn.execute(
-        user_groups.insert().values(
-            workspace_id=actor.workspace_id,
-            handle=handle,
-            name=names.display_name(name),
-            description=description.strip()[:500],
-            created_at=tx.now,
-        )
-    ).inserted_primary_key[0]
+    group_id = tx.insert(
+        user_groups,
+        workspace_id=actor.workspace_id,
+        handle=handle,
+        name=names.display_name(name),
+        description=description.strip()[:500],
+        created_at=tx.now,
+    )
     ids = _check_members(tx, actor, member_ids)
     insert_ignore(
         tx.conn,

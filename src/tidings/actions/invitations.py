@@ -26,7 +26,7 @@ def create_invitation(
     """An invitation link; the secret is returned once and stored only hashed."""
     require_invite(actor, role)
     secret = new_token("inv")
-    values = {
+    values: dict[str, Any] = {
         "workspace_id": actor.workspace_id,
         "token_hash": token_hash(secret),
         "email": names.email(email) if email else None,
@@ -35,7 +35,7 @@ def create_invitation(
         "created_at": tx.now,
         "expires_at": tx.now + lifetime,
     }
-    invitation_id = tx.conn.execute(invitations.insert().values(**values)).inserted_primary_key[0]
+    invitation_id = tx.insert(invitations, **values)
     return {
         "id": invitation_id,
         "token": secret,

@@ -79,7 +79,7 @@ def insert_member(
         "is_active": True,
         "created_at": tx.now,
     }
-    member_id = tx.conn.execute(members.insert().values(**values)).inserted_primary_key[0]
+    member_id = tx.insert(members, **values)
     if role is not Role.GUEST:
         _join_starter_channels(tx, workspace_id, member_id)
     tx.emit(workspace_id, "member.created", views.member({**values, "id": member_id}))

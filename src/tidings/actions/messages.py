@@ -102,7 +102,7 @@ def post_message(
         "edited_at": None,
         "deleted_at": None,
     }
-    message_id = tx.conn.execute(messages.insert().values(**values)).inserted_primary_key[0]
+    message_id = tx.insert(messages, **values)
     index_message(tx.conn, message_id, plain_text(body))
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     _record_mentions(tx, place, message_id, mentioned)
@@ -164,6 +164,7 @@ def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
 
 
 def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
+    values: dict[str, Any]
     if place.topic_id is not None:
         values = {"member_id": actor.member_id, "topic_id": place.topic_id}
         table, key = topic_reads, "topic_id"

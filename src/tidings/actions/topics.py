@@ -49,7 +49,7 @@ def create_topic(
         "last_message_at": None,
         "message_count": 0,
     }
-    topic_id = tx.conn.execute(topics.insert().values(**values)).inserted_primary_key[0]
+    topic_id = tx.insert(topics, **values)
     topic = views.topic({**values, "id": topic_id})
     tx.emit(actor.workspace_id, "topic.created", topic, audience=CHANNEL, channel_id=channel_id)
     place = Place(actor.workspace_id, channel=facts, topic_id=topic_id)

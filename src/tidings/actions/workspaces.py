@@ -35,9 +35,7 @@ def create_workspace(
     exists = tx.conn.execute(select(workspaces.c.id).where(workspaces.c.slug == slug)).first()
     if exists:
         raise AlreadyExists(f'A workspace "{slug}" exists already')
-    workspace_id = tx.conn.execute(
-        workspaces.insert().values(slug=slug, name=name.strip(), created_at=tx.now)
-    ).inserted_primary_key[0]
+    workspace_id = tx.insert(workspaces, slug=slug, name=name.strip(), created_at=tx.now)
     owner_id = insert_member(
         tx,
         workspace_id,
@@ -48,17 +46,16 @@ def create_workspace(
         time_zone=owner_time_zone,
     )
     for channel_name, kind, purpose in STARTER_CHANNELS:
-        channel_id = tx.conn.execute(
-            channels.insert().values(
-                workspace_id=workspace_id,
-                name=channel_name,
-                purpose=purpose,
-                kind=kind,
-                is_private=False,
-                created_by=owner_id,
-                created_at=tx.now,
-            )
-        ).inserted_primary_key[0]
+        channel_id = tx.insert(
+            channels,
+            workspace_id=workspace_id,
+            name=channel_name,
+            purpose=purpose,
+            kind=kind,
+            is_private=False,
+            created_by=owner_id,
+            created_at=tx.now,
+        )
         tx.conn.execute(
             channel_members.insert().values(
                 channel_id=channel_id, member_id=owner_id, joined_at=tx.now

@@ -29,6 +29,16 @@ class WorkspaceAccess:
     roles: dict[int, str] = field(default_factory=dict)
     channels: dict[int, ChannelAccess] = field(default_factory=dict)
 
+    def load(self, conn: Connection) -> None:
+        """Everything, as of the transaction's snapshot: later changes arrive as events."""
+        self.load_members(conn)
+        ids = set(
+            conn.execute(
+                select(channels.c.id).where(channels.c.workspace_id == self.workspace_id)
+            ).scalars()
+        )
+        self.load_channels(conn, ids)
+
     def load_members(self, conn: Connection) -> None:
         rows = conn.execute(
             select(members.c.id, members.c.role, members.c.is_active).where(

@@ -123,11 +123,11 @@ def _audience(row: Any) -> tuple[str, int | None, frozenset[int]]:
 class Feed:
     """One workspace's tail of the log and its subscribers on this node."""
 
-    def __init__(self, hub: Hub, workspace_id: int, head: int) -> None:
+    def __init__(self, hub: Hub, workspace_id: int, head: int, access: WorkspaceAccess) -> None:
         self.hub = hub
         self.workspace_id = workspace_id
         self.head = head
-        self.access = WorkspaceAccess(workspace_id)
+        self.access = access
         self.subscribers: set[Subscriber] = set()
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -216,13 +216,21 @@ class Hub:
     async def _feed(self, workspace_id: int) -> Feed:
         feed = self.feeds.get(workspace_id)
         if feed is None:
-            _, head = await self.db.aread(lambda c: _log_bounds(c, workspace_id))
+            access = WorkspaceAccess(workspace_id)
+
+            def start(conn: Connection) -> int:
+                # The head and the access state come from one snapshot, so the
+                # events after the head are exactly the changes still to apply.
+                head = _log_bounds(conn, workspace_id)[1]
+                access.load(conn)
+                return head
+
+            head = await self.db.aread(start, snapshot=True)
             feed = self.feeds.get(workspace_id)
             if feed is None:
-                feed = Feed(self, workspace_id, head)
+                feed = Feed(self, workspace_id, head, access)
                 self.feeds[workspace_id] = feed
                 feed.task = asyncio.create_task(feed.run(), name=f"feed-{workspace_id}")
-                await self.db.aread(feed.access.load_members)
         return feed
 
     async def subscribe(self, actor: Actor, since: int | None) -> Subscriber:

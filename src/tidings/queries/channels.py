@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from tidings import views
@@ -33,6 +33,15 @@ def visible_channel_ids(actor: Actor) -> Any:
     return select(channels.c.id).where(
         channels.c.workspace_id == actor.workspace_id, or_(public, channels.c.id.in_(mine))
     )
+
+
+def read_pointer(last_read_id: Any, read_floor: Any) -> Any:
+    """The later of a topic's read pointer and the channel's read floor, else 0.
+
+    The floor is the newest message when the member joined; a pointer left from
+    reading a public channel before joining must not bring that history back."""
+    later = case((last_read_id > read_floor, last_read_id), else_=read_floor)
+    return func.coalesce(later, last_read_id, 0)
 
 
 def list_channels(
@@ -104,7 +113,7 @@ def list_topics(
         )
         .scalar_subquery()
     )
-    pointer = func.coalesce(read.c.last_read_id, floor, 0)
+    pointer = read_pointer(read.c.last_read_id, floor)
     unread = (
         select(func.count())
         .where(

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from tidings import views
 from tidings.core.roles import Actor
+from tidings.queries.channels import read_pointer
 from tidings.store.models import (
     channel_members,
     channels,
@@ -56,7 +57,7 @@ def _unread_join(pointer: Any, actor: Actor, mention: Any) -> tuple[Any, Any]:
 def _topic_rows(conn: Connection, actor: Actor) -> list[Any]:
     read = topic_reads.alias("r")
     sub = topic_subscriptions.alias("s")
-    pointer = func.coalesce(read.c.last_read_id, channel_members.c.read_floor)
+    pointer = read_pointer(read.c.last_read_id, channel_members.c.read_floor)
     columns, mention = _unread_columns(pointer, actor)
     on_message, on_mention = _unread_join(pointer, actor, mention)
     query = (

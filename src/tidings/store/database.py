@@ -55,12 +55,17 @@ class Database:
     async def awrite(self, fn: Callable[[Tx], T]) -> T:
         return await asyncio.wrap_future(self.writer.submit(fn))
 
-    def read(self, fn: Callable[[Connection], T]) -> T:
-        with self.read_engine.connect() as conn, conn.begin():
-            return fn(conn)
+    def read(self, fn: Callable[[Connection], T], *, snapshot: bool = False) -> T:
+        """Run ``fn`` in a read transaction; ``snapshot`` makes every statement in it
+        see the same committed state (SQLite transactions always do)."""
+        with self.read_engine.connect() as conn:
+            if snapshot and self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                return fn(conn)
 
-    async def aread(self, fn: Callable[[Connection], T]) -> T:
-        return await run_in_threadpool(self.read, fn)
+    async def aread(self, fn: Callable[[Connection], T], *, snapshot: bool = False) -> T:
+        return await run_in_threadpool(lambda: self.read(fn, snapshot=snapshot))
 
     def ping(self) -> None:
         with self.read_engine.connect() as conn:

@@ -101,11 +101,12 @@ _IS = {
     "mentioned": "EXISTS (SELECT 1 FROM mentions x WHERE x.message_id = m.id AND x.member_id = :me)",
     "resolved": "m.topic_id IN (SELECT id FROM topics WHERE workspace_id = :ws AND is_resolved = TRUE)",
     "unresolved": "m.topic_id IN (SELECT id FROM topics WHERE workspace_id = :ws AND is_resolved = FALSE)",
+    # Past both the topic's read pointer and the channel's read floor (set on joining).
     "unread": (
-        "m.author_id != :me AND m.id > CASE WHEN m.topic_id IS NOT NULL THEN COALESCE("
-        " (SELECT last_read_id FROM topic_reads r WHERE r.member_id = :me AND r.topic_id = m.topic_id),"
-        " (SELECT read_floor FROM channel_members f WHERE f.member_id = :me AND f.channel_id = m.channel_id),"
-        " 0) ELSE COALESCE((SELECT last_read_id FROM conversation_reads r"
+        "m.author_id != :me AND CASE WHEN m.topic_id IS NOT NULL THEN"
+        " m.id > COALESCE((SELECT last_read_id FROM topic_reads r WHERE r.member_id = :me AND r.topic_id = m.topic_id), 0)"
+        " AND m.id > COALESCE((SELECT read_floor FROM channel_members f WHERE f.member_id = :me AND f.channel_id = m.channel_id), 0)"
+        " ELSE m.id > COALESCE((SELECT last_read_id FROM conversation_reads r"
         "  WHERE r.member_id = :me AND r.conversation_id = m.conversation_id), 0) END"
     ),
 }

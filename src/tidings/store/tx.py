@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.engine import Connection
 
 from tidings.clock import Clock
@@ -63,6 +63,12 @@ class Tx:
         self._events.append(
             PendingEvent(workspace_id, type_, payload, audience, channel_id, tuple(member_ids))
         )
+
+    def insert(self, table: Table, **values: Any) -> int:
+        """Insert one row and return its new id."""
+        key = self.conn.execute(table.insert().values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import logging.config
+import re
 from typing import Any
+
+_SECRET_PARAM = re.compile(r"((?:^|[?&])token=)[^&\s]+")
+
+
+class RedactTokens(logging.Filter):
+    """Event streams accept ``?token=`` (browsers cannot set headers there); keep it
+    out of the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SECRET_PARAM.sub(r"\1…", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
 
 
 def logging_config(level: str) -> dict[str, Any]:
@@ -14,6 +31,7 @@ def logging_config(level: str) -> dict[str, Any]:
             "app": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
             "access": {"format": "%(asctime)s access %(message)s"},
         },
+        "filters": {"redact": {"()": "tidings.logs.RedactTokens"}},
         "handlers": {
             "app": {
                 "class": "logging.StreamHandler",
@@ -23,6 +41,7 @@ def logging_config(level: str) -> dict[str, Any]:
             "access": {
                 "class": "logging.StreamHandler",
                 "formatter": "access",
+                "filters": ["redact"],
                 "stream": "ext://sys.stdout",
             },
         },

@@ -148,12 +148,7 @@ def list_topics(
         {**views.topic(row), "unread": row["unread"], "subscription": row["state"] or "none"}
         for row in rows
     ]
-    for item in items:
-        item["_activity"] = item["last_message_id"] or 0
-    result = page(items, limit, key="_activity")
-    for item in result["items"]:
-        item.pop("_activity")
-    return result
+    return page(items, limit, lambda topic: int(topic["last_message_id"] or 0))
 
 
 def get_topic(conn: Connection, actor: Actor, topic_id: int) -> dict[str, Any]:

@@ -33,7 +33,7 @@ PRIORITY_RANK = case(
 PRIORITY_NAME = {0: "normal", 1: "high", 2: "urgent"}
 
 
-def _unread_columns(pointer: Any, actor: Actor) -> tuple[list[Any], Any]:
+def _unread_columns() -> tuple[list[Any], Any]:
     mention = mentions.alias("mn")
     return [
         func.count(messages.c.id).label("unread"),
@@ -58,7 +58,7 @@ def _topic_rows(conn: Connection, actor: Actor) -> list[Any]:
     read = topic_reads.alias("r")
     sub = topic_subscriptions.alias("s")
     pointer = read_pointer(read.c.last_read_id, channel_members.c.read_floor)
-    columns, mention = _unread_columns(pointer, actor)
+    columns, mention = _unread_columns()
     on_message, on_mention = _unread_join(pointer, actor, mention)
     query = (
         select(
@@ -96,7 +96,7 @@ def _topic_rows(conn: Connection, actor: Actor) -> list[Any]:
 def _conversation_rows(conn: Connection, actor: Actor) -> list[Any]:
     read = conversation_reads.alias("r")
     pointer = func.coalesce(read.c.last_read_id, 0)
-    columns, mention = _unread_columns(pointer, actor)
+    columns, mention = _unread_columns()
     on_message, on_mention = _unread_join(pointer, actor, mention)
     query = (
         select(conversations.c.id, *columns)

@@ -11,7 +11,7 @@ from tidings import views
 from tidings.core.roles import Actor
 from tidings.errors import NotFound
 from tidings.queries.channels import get_topic
-from tidings.queries.paging import check_limit, decode, encode
+from tidings.queries.paging import check_limit, decode, page
 from tidings.store.lookups import is_conversation_member, require_message_access
 from tidings.store.models import (
     conversation_members,
@@ -47,15 +47,9 @@ def _page(
         query = query.where(messages.c.id > after)
     if newest and after is None:
         rows = conn.execute(query.order_by(messages.c.id.desc()).limit(limit)).mappings().all()
-        rows = list(reversed(rows))
-        more = False
-    else:
-        rows = conn.execute(query.order_by(messages.c.id).limit(limit + 1)).mappings().all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-    items = _with_reactions(conn, rows)
-    next_cursor = encode(items[-1]["id"]) if more and items else None
-    return {"items": items, "next_cursor": next_cursor}
+        return {"items": _with_reactions(conn, list(reversed(rows))), "next_cursor": None}
+    rows = conn.execute(query.order_by(messages.c.id).limit(limit + 1)).mappings().all()
+    return page(_with_reactions(conn, list(rows)), limit)
 
 
 def topic_messages(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tidings.errors import InvalidInput
@@ -35,8 +35,12 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def page(items: Sequence[dict[str, Any]], limit: int, key: str = "id") -> dict[str, Any]:
+def page(
+    items: Sequence[dict[str, Any]],
+    limit: int,
+    position: Callable[[dict[str, Any]], int] = lambda item: int(item["id"]),
+) -> dict[str, Any]:
     """Given up to limit+1 items, the page and the cursor to the next one."""
-    more = len(items) > limit
     shown = list(items[:limit])
-    return {"items": shown, "next_cursor": encode(shown[-1][key]) if more and shown else None}
+    more = len(items) > limit and shown
+    return {"items": shown, "next_cursor": encode(position(shown[-1])) if more else None}

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from tidings.core.roles import Actor
 from tidings.core.search_query import parse_search_query
 from tidings.queries.messages import _with_reactions
-from tidings.queries.paging import check_limit, decode, encode
+from tidings.queries.paging import check_limit, decode, page
 from tidings.store.models import channels, messages, topics
 from tidings.store.search import search_messages
 
@@ -21,8 +21,6 @@ def search(
     parsed = parse_search_query(query)
     limit = check_limit(limit)
     hits = search_messages(conn, actor, parsed, decode(cursor), limit + 1)
-    more = len(hits) > limit
-    hits = hits[:limit]
     rows = (
         conn.execute(
             select(
@@ -50,4 +48,4 @@ def search(
         }
         for hit in shown
     ]
-    return {"items": items, "next_cursor": encode(hits[-1]["id"]) if more and hits else None}
+    return page(items, limit, lambda hit: int(hit["message"]["id"]))

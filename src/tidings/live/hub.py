@@ -61,6 +61,7 @@ class Subscriber:
     catching_up: bool = True
     pending: list[Delivered] = field(default_factory=list)
     closed: bool = False
+    replay: asyncio.Task[None] | None = None
 
     def offer(self, item: Delivered) -> None:
         if self.closed or item.seq <= self.cursor:
@@ -87,6 +88,8 @@ class Subscriber:
                 self._put(item)
 
     def close(self) -> None:
+        if self.replay is not None and not self.replay.done():
+            self.replay.cancel()
         if not self.closed:
             self.closed = True
             with contextlib.suppress(asyncio.QueueFull):
@@ -249,11 +252,23 @@ class Hub:
             sub.queue.put_nowait(_reset(head))
             sub.cursor = head
         else:
+            # Replay in the background: the caller drains the bounded queue meanwhile.
             sub.cursor = since
-            await self._backfill(feed, sub)
+            sub.replay = asyncio.create_task(self._replay(feed, sub))
+            return sub
         sub.go_live()
         feed.wake.set()
         return sub
+
+    async def _replay(self, feed: Feed, sub: Subscriber) -> None:
+        try:
+            await self._backfill(feed, sub)
+        except Exception:
+            log.exception("replay for member %s failed", sub.actor.member_id)
+            sub.close()
+            return
+        sub.go_live()
+        feed.wake.set()
 
     async def _backfill(self, feed: Feed, sub: Subscriber) -> None:
         while True:

@@ -6,8 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2.profiles import CHEAPEST
 
 from tests.support import LiveServer, Team, database_url_for, make_team, server_settings
+from tidings.core.credentials import use_hash_parameters
+
+# Real argon2id, at its cheapest cost: hashing strength is not what the suite tests.
+use_hash_parameters(CHEAPEST)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

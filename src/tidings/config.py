@@ -1,7 +1,8 @@
 """The one validated settings object, loaded at start-up.
 
-Every field is a ``tidings serve`` flag and a ``TIDINGS_<NAME>`` environment
-variable; secret fields may also come from ``TIDINGS_<NAME>_FILE``. The
+Every field is a ``TIDINGS_<NAME>`` environment variable, and the ones an
+operator changes per run (host, port, demo, database URL) are also ``tidings
+serve`` flags; secret fields may also come from ``TIDINGS_<NAME>_FILE``. The
 settings reference in ``docs/settings.md`` is generated from this class.
 """
 

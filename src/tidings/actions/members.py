@@ -8,10 +8,10 @@ from sqlalchemy import func, select, update
 
 from tidings import views
 from tidings.core import names
-from tidings.core.credentials import hash_password
+from tidings.core.credentials import hash_password, verify_password
 from tidings.core.permissions import require_assign_role
 from tidings.core.roles import Actor, Role
-from tidings.errors import AlreadyExists, Conflict, Forbidden, InvalidInput
+from tidings.errors import AlreadyExists, Conflict, Forbidden, InvalidCredentials, InvalidInput
 from tidings.store.lookups import member_row
 from tidings.store.models import api_tokens, channel_members, channels, members, user_groups
 from tidings.store.tx import STAFF, WORKSPACE, Tx
@@ -133,8 +133,10 @@ def update_profile(
     time_zone: str | None = None,
     title: str | None = None,
     password: str | None = None,
+    current_password: str | None = None,
 ) -> dict[str, Any]:
-    """Change one's own display name, time zone, title or password."""
+    """Change one's own display name, time zone, title or password (which needs the
+    current one)."""
     values: dict[str, Any] = {}
     if display_name is not None:
         values["display_name"] = names.display_name(display_name)
@@ -145,7 +147,11 @@ def update_profile(
             raise InvalidInput("A title is at most 120 characters", field="title")
         values["title"] = title.strip()
     if password is not None:
-        values["password_hash"] = hash_password(names.password(password))
+        names.password(password)
+        row = member_row(tx.conn, actor.workspace_id, actor.member_id)
+        if not verify_password(row["password_hash"], current_password or ""):
+            raise InvalidCredentials("The current password is wrong", field="current_password")
+        values["password_hash"] = hash_password(password)
     if values:
         tx.conn.execute(update(members).where(members.c.id == actor.member_id).values(**values))
     view = views.member(member_row(tx.conn, actor.workspace_id, actor.member_id))

@@ -8,13 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 
 from tidings import __version__
-from tidings.actions.events import purge_events
+from tidings.actions.events import purge_events, purge_idempotency_keys
 from tidings.api import problems
 from tidings.api.authn import TokenCache
+from tidings.api.deps import ids_in_range
 from tidings.api.limits import BodyLimit
 from tidings.api.ratelimit import RateLimiter
 from tidings.api.routes import (
@@ -68,6 +69,7 @@ async def _sweep_events(svc: Services) -> None:
         cutoff = svc.db.clock.now() - timedelta(days=svc.settings.event_retention_days)
         try:
             await svc.db.awrite(lambda tx, cutoff=cutoff: purge_events(tx, cutoff))
+            await svc.db.awrite(lambda tx, cutoff=cutoff: purge_idempotency_keys(tx, cutoff))
         except Exception:
             log.exception("event retention sweep failed")
         await asyncio.sleep(RETENTION_SWEEP_SECONDS)
@@ -99,6 +101,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(ids_in_range)],
     )
     app.state.services = svc
     problems.install(app)

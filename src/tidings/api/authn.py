@@ -16,7 +16,9 @@ from tidings.errors import NotAuthenticated, TokenInvalid
 from tidings.store.models import api_tokens, members
 from tidings.store.tx import PendingEvent
 
-CACHE_SECONDS = 60.0
+# Changes made in this process drop entries at once (see ``committed``); changes
+# made elsewhere (the CLI, another node) take effect within this many seconds.
+CACHE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,28 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from tidings.actions.idempotency import idempotent
 from tidings.api.authn import bearer, digest_of, lookup_token
 from tidings.api.services import Services
 from tidings.core.roles import Actor
+from tidings.errors import NotFound
 from tidings.store.tx import Tx
+from tidings.store.types import MAX_ID
+
+
+async def ids_in_range(connection: HTTPConnection) -> None:
+    """A path id past 64 bits names nothing; answer 404 before it fails to bind in SQL."""
+    for name, value in connection.path_params.items():
+        digits = value.removeprefix("-")
+        if not (name.endswith("_id") and digits.isascii() and digits.isdigit()):
+            continue
+        if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+            raise NotFound(f"No such {name.removesuffix('_id')}")
 
 
 def services(request: Request) -> Services:
@@ -36,7 +50,14 @@ async def authenticate(svc: Services, token: str) -> Actor:
     return actor
 
 
-async def current_actor(request: Request) -> Actor:
+# Declares the scheme in the OpenAPI document (the docs page's "Authorize");
+# the header itself is parsed by ``bearer`` so errors stay problem+json.
+bearer_scheme = HTTPBearer(auto_error=False, description="A token from /auth/login or /tokens")
+
+
+async def current_actor(
+    request: Request, _: HTTPAuthorizationCredentials | None = Security(bearer_scheme)
+) -> Actor:
     """The member behind the request's bearer token."""
     return await authenticate(services(request), bearer(request.headers.get("authorization")))
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tidings.store.types import MAX_ID
 
 Role = Literal["owner", "admin", "member", "guest"]
 Kind = Literal["discussion", "announcements", "watercooler", "support"]
 Priority = Literal["normal", "high", "urgent"]
 
 
+# Ids in bodies: past 64 bits a number fails to bind in SQL instead of finding nothing.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL; refuse it on SQLite too, so both behave alike."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (\\x00) characters")
+        return value
 
 
 class LoginIn(In):
@@ -45,6 +59,9 @@ class ProfileIn(In):
     time_zone: str | None = Field(None, max_length=64)
     title: str | None = Field(None, max_length=120)
     password: str | None = Field(None, max_length=1024)
+    current_password: str | None = Field(
+        None, max_length=1024, description="Required to change the password"
+    )
 
 
 class MemberIn(In):
@@ -64,7 +81,7 @@ class ChannelIn(In):
     purpose: str = Field("", max_length=500)
     kind: Kind = "discussion"
     is_private: bool = False
-    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+    member_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class ChannelPatch(In):
@@ -75,7 +92,7 @@ class ChannelPatch(In):
 
 
 class MembersIn(In):
-    member_ids: list[int] = Field(min_length=1, max_length=1000)
+    member_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
 class PosterIn(In):
@@ -85,16 +102,16 @@ class PosterIn(In):
 class MessageIn(In):
     body: str
     priority: Priority = "normal"
-    reply_to_id: int | None = None
-    quote_of_id: int | None = None
+    reply_to_id: Id | None = None
+    quote_of_id: Id | None = None
 
 
 class TopicIn(MessageIn):
-    title: str = Field(max_length=400)
+    title: str = Field(max_length=200)
 
 
 class TopicPatch(In):
-    title: str | None = Field(None, max_length=400)
+    title: str | None = Field(None, max_length=200)
     is_resolved: bool | None = None
 
 
@@ -107,28 +124,28 @@ class MessagePatch(In):
 
 
 class ConversationIn(In):
-    member_ids: list[int] = Field(max_length=16)
+    member_ids: list[Id] = Field(max_length=16)
 
 
 class GroupIn(In):
     handle: str = Field(max_length=80)
     name: str = Field(max_length=120)
     description: str = Field("", max_length=500)
-    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+    member_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class GroupPatch(In):
     name: str | None = Field(None, max_length=120)
     description: str | None = Field(None, max_length=500)
-    add: list[int] = Field(default_factory=list, max_length=1000)
-    remove: list[int] = Field(default_factory=list, max_length=1000)
+    add: list[Id] = Field(default_factory=list, max_length=1000)
+    remove: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class ReadIn(In):
-    message_id: int | None = None
-    topic_id: int | None = None
-    channel_id: int | None = None
-    conversation_id: int | None = None
+    message_id: Id | None = None
+    topic_id: Id | None = None
+    channel_id: Id | None = None
+    conversation_id: Id | None = None
     all: bool = False
 
 

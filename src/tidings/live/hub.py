@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,13 +31,17 @@ READ_CHUNK = 1000
 QUEUE_LIMIT = 20_000
 
 
-@dataclass(frozen=True)
+@dataclass
 class Delivered:
     """One event, encoded once for all sockets."""
 
     seq: int
     type: str
     json: bytes
+
+    @functools.cached_property
+    def text(self) -> str:
+        return self.json.decode()
 
     @classmethod
     def of(cls, row: Any) -> Delivered:

@@ -73,7 +73,6 @@ async def invite(
             tx, actor, role=Role(body.role), email=body.email, lifetime=timedelta(hours=hours)
         )
     )
-    result["url"] = f"{svc.settings.public_url}/invite/{result['token']}"
     return json(result, 201)
 
 

@@ -21,6 +21,7 @@ from tidings.live.hub import Delivered, Subscriber
 
 router = APIRouter(tags=["events"])
 HEARTBEAT = b'{"type":"heartbeat"}'
+HEARTBEAT_TEXT = HEARTBEAT.decode()
 
 
 def _token(header: str | None, query: str | None) -> str:
@@ -40,6 +41,9 @@ def _since(value: str | None) -> int | None:
 
 
 async def _next(sub: Subscriber, heartbeat: float) -> Delivered | None | bytes:
+    # wait_for costs a task and a timer per call: only pay it when the queue is empty.
+    if not sub.queue.empty():
+        return sub.queue.get_nowait()
     try:
         return await asyncio.wait_for(sub.queue.get(), heartbeat)
     except TimeoutError:
@@ -124,8 +128,7 @@ async def _send_loop(
         item = await _next(sub, heartbeat)
         if item is None:
             return
-        payload = item if isinstance(item, bytes) else item.json
-        await websocket.send_text(payload.decode())
+        await websocket.send_text(HEARTBEAT_TEXT if isinstance(item, bytes) else item.text)
 
 
 async def _drain_incoming(websocket: WebSocket) -> None:

@@ -25,20 +25,28 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
             return
         seen = 0
-        started = False
+        started = too_large = replaced = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                too_large = True
                 raise _TooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+            nonlocal started, replaced
+            starting = message["type"] == "http.response.start"
+            # FastAPI turns any failure to read the body into its own 400; a body
+            # cut off here (chunked, with no Content-Length) is answered with 413.
+            if starting and too_large and not started:
+                replaced = True
+                await self._refuse(scope, receive, send)
+            started = started or starting
+            if not replaced:
+                await send(message)
 
         try:
             await self.app(scope, limited, tracking_send)

@@ -51,7 +51,9 @@ def _validation(exc: RequestValidationError) -> Response:
             return problem(
                 400, "malformed_json", "The body is not valid JSON", str(error.get("msg"))
             )
-        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        loc = tuple(error.get("loc", ()))
+        # Drop only the leading "body": a field may itself be named "body" (a message's).
+        location = ".".join(str(part) for part in (loc[1:] if loc[:1] == ("body",) else loc))
         errors.append({"field": location, "message": error.get("msg", "invalid")})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid request"
     return problem(422, "invalid_input", "The request is not valid", detail, errors=errors)

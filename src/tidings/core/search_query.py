@@ -87,6 +87,10 @@ def parse_search_query(text: str) -> SearchQuery:
         raise BadSearchQuery(
             f"The search is {len(text)} characters long; the limit is {MAX_QUERY_LENGTH}"
         )
+    if "\x00" in text:
+        # No engine can match it: FTS5 ends the query there, PostgreSQL refuses the text.
+        position = text.index("\x00") + 1
+        raise BadSearchQuery(f"The search has a NUL character at position {position}; remove it")
     if not text.strip():
         raise BadSearchQuery("Type something to search for")
     query = SearchQuery()

@@ -110,7 +110,10 @@ def list_conversations(conn: Connection, actor: Actor) -> list[dict[str, Any]]:
         conn.execute(
             select(conversations)
             .where(conversations.c.id.in_(mine))
-            .order_by(conversations.c.last_message_id.desc())
+            # NULLS LAST spelled out: PostgreSQL would put silent conversations first.
+            .order_by(
+                conversations.c.last_message_id.desc().nulls_last(), conversations.c.id.desc()
+            )
         )
         .mappings()
         .all()

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tidings.errors import InvalidInput
+from tidings.store.types import MAX_ID
 
 MAX_LIMIT = 200
 
@@ -22,7 +23,7 @@ def decode(cursor: str | None) -> int | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = raw.partition(":")
-        if kind != "id":
+        if kind != "id" or not 0 <= int(value) <= MAX_ID:
             raise ValueError(kind)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):

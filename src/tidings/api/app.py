@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import HTMLResponse
 
 from tidings import __version__
 from tidings.actions.events import purge_events, purge_idempotency_keys
@@ -36,6 +35,7 @@ from tidings.config import Settings
 from tidings.live.hub import Hub
 from tidings.store.database import Database
 from tidings.store.tx import PendingEvent
+from tidings.web import pages
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -118,21 +118,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)
-    app.add_api_route("/", _index, include_in_schema=False, response_class=HTMLResponse)
+    app.include_router(pages.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app
-
-
-INDEX = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Tidings</title><meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
-@media (prefers-color-scheme: dark){body{background:#111;color:#eee}a{color:#8cf}}</style>
-</head><body><h1>Tidings</h1>
-<p>An async-first team communication hub. The web client is coming; meanwhile use the
-<a href="/api/v1/docs">API (interactive docs)</a>, the
-<a href="/api/v1/openapi.json">OpenAPI document</a>, or the <code>tidings</code> command line.</p>
-</body></html>"""
-
-
-async def _index() -> HTMLResponse:
-    return HTMLResponse(INDEX)

@@ -16,7 +16,7 @@ from tidings.actions.idempotency import idempotent
 from tidings.api.authn import bearer, digest_of, lookup_token
 from tidings.api.services import Services
 from tidings.core.roles import Actor
-from tidings.errors import NotFound
+from tidings.errors import NotFound, TokenInvalid
 from tidings.store.tx import Tx
 from tidings.store.types import MAX_ID
 
@@ -39,15 +39,25 @@ def json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
 
 
-async def authenticate(svc: Services, token: str) -> Actor:
+async def authenticate(svc: Services, token: str, client: str) -> Actor:
+    """The token's actor. Requests count against the token's rate limit; guesses
+    with unknown tokens count against the client address instead."""
     digest = digest_of(token)
-    svc.limiter.hit(digest)
     now = svc.db.clock.now()
     actor = svc.tokens.get(digest, now)
     if actor is None:
-        actor, expires_at = await svc.db.aread(lambda c: lookup_token(c, digest, now))
+        try:
+            actor, expires_at = await svc.db.aread(lambda c: lookup_token(c, digest, now))
+        except TokenInvalid:
+            svc.limiter.hit(f"bad-token:{client}")
+            raise
         svc.tokens.put(digest, actor, expires_at)
+    svc.limiter.hit(digest)
     return actor
+
+
+def client_address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
 
 
 # Declares the scheme in the OpenAPI document (the docs page's "Authorize");
@@ -59,7 +69,8 @@ async def current_actor(
     request: Request, _: HTTPAuthorizationCredentials | None = Security(bearer_scheme)
 ) -> Actor:
     """The member behind the request's bearer token."""
-    return await authenticate(services(request), bearer(request.headers.get("authorization")))
+    token = bearer(request.headers.get("authorization"))
+    return await authenticate(services(request), token, client_address(request))
 
 
 async def read(request: Request, fn: Callable[[Any], Any]) -> Response:

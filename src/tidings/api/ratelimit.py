@@ -28,4 +28,13 @@ class RateLimiter:
                 raise RateLimited((1.0 - tokens) / self.rate)
             self._buckets[key] = (tokens - 1.0, now)
             if len(self._buckets) > 100_000:
-                self._buckets.clear()
+                self._forget_idle(now)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop buckets that have refilled completely: they hold no information."""
+        full_after = self.burst / self.rate
+        for key, (_, last) in list(self._buckets.items()):
+            if now - last > full_after:
+                del self._buckets[key]
+        if len(self._buckets) > 100_000:  # a flood of fresh keys: memory comes first
+            self._buckets.clear()

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from tidings.actions import auth, invitations
 from tidings.api import schemas
-from tidings.api.deps import current_actor, json, read, services, write
+from tidings.api.deps import client_address, current_actor, json, read, services, write
 from tidings.core.roles import Actor, Role
 from tidings.queries.directory import list_tokens
 
@@ -19,7 +19,8 @@ router = APIRouter(tags=["auth"])
 @router.post("/auth/login", response_model=schemas.LoginOut)
 async def login(body: schemas.LoginIn, request: Request) -> Response:
     svc = services(request)
-    svc.limiter.hit(f"login:{body.email.lower()}")
+    # Per address and e-mail: guessing is slowed without letting anyone lock a person out.
+    svc.limiter.hit(f"login:{client_address(request)}:{body.email.lower()}")
     lifetime = timedelta(days=svc.settings.login_token_days)
     return json(
         await svc.db.awrite(
@@ -73,6 +74,7 @@ async def invite(
             tx, actor, role=Role(body.role), email=body.email, lifetime=timedelta(hours=hours)
         )
     )
+    result["url"] = f"{svc.settings.public_url}/invite/{result['token']}"
     return json(result, 201)
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from starlette.responses import StreamingResponse
 
 from tidings.api.authn import bearer
-from tidings.api.deps import authenticate, services
+from tidings.api.deps import authenticate, client_address, services
 from tidings.errors import InvalidInput, TidingsError
 from tidings.live.hub import Delivered, Subscriber
 
@@ -62,7 +62,8 @@ async def events_sse(
 ) -> StreamingResponse:
     """Server-Sent Events; ``id:`` carries the event id to resume from."""
     svc = services(request)
-    actor = await authenticate(svc, _token(request.headers.get("authorization"), token))
+    token = _token(request.headers.get("authorization"), token)
+    actor = await authenticate(svc, token, client_address(request))
     start = _since(since if since is not None else request.headers.get("last-event-id"))
     sub = await svc.hub.subscribe(actor, start)
     heartbeat = svc.settings.heartbeat_seconds
@@ -100,6 +101,7 @@ async def events_ws(websocket: WebSocket) -> None:
         actor = await authenticate(
             svc,
             _token(websocket.headers.get("authorization"), websocket.query_params.get("token")),
+            client_address(websocket),
         )
         since = _since(websocket.query_params.get("since"))
     except TidingsError as exc:

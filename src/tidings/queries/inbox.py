@@ -149,9 +149,8 @@ def inbox(conn: Connection, actor: Actor) -> dict[str, Any]:
     entries = [_entry("topic", row) for row in _topic_rows(conn, actor)]
     entries += [_entry("conversation", row) for row in _conversation_rows(conn, actor)]
     rank = {"urgent": 2, "high": 1, "normal": 0}
-    entries.sort(
-        key=lambda e: (e["mentions"] == 0, -rank[e["priority"]], e["oldest_unread_at"] or "")
-    )
+    # Message ids grow with time, so the first unread id orders by age exactly.
+    entries.sort(key=lambda e: (e["mentions"] == 0, -rank[e["priority"]], e["first_unread_id"]))
     return {
         "items": entries,
         "total_unread": sum(e["unread"] for e in entries),

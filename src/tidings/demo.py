@@ -225,27 +225,29 @@ def seed_demo(db: Database) -> list[tuple[str, str, str]]:
 
 def _seed(s: _Seeding) -> None:
     first_day = datetime.combine((s.now - timedelta(days=DAYS)).date(), time(), tzinfo=UTC)
+    when = first_day + timedelta(hours=7)
+    handle, name, _, zone, _ = PEOPLE[0]
     try:
-        _setup(s, first_day + timedelta(hours=7))
+        made = s.run(
+            when, create_workspace, name="Acme", owner_email=f"{handle}@{DOMAIN}",
+            owner_password=DEMO_PASSWORD, owner_name=name, owner_time_zone=zone,
+        )  # fmt: skip
     except AlreadyExists:
-        return
-    for when, step in _timeline(first_day):
-        step(s, when)
+        return  # seeded before
+    s.actors[handle] = Actor(made["owner_id"], made["id"], Role.OWNER, handle)
+    _setup(s, when)
+    for step_at, step in _timeline(first_day):
+        step(s, step_at)
 
 
 def _setup(s: _Seeding, when: datetime) -> None:
-    handle, name, _, zone, _ = PEOPLE[0]
-    made = s.run(
-        when, create_workspace, name="Acme", owner_email=f"{handle}@{DOMAIN}",
-        owner_password=DEMO_PASSWORD, owner_name=name, owner_time_zone=zone,
-    )  # fmt: skip
-    owner = s.actors[handle] = Actor(made["owner_id"], made["id"], Role.OWNER, handle)
+    owner = s.actors[PEOPLE[0][0]]
     for handle, name, _, zone, role in PEOPLE[1:]:
         member = s.run(
             when, add_member, owner, email=f"{handle}@{DOMAIN}", display_name=name,
             password=DEMO_PASSWORD, role=role, time_zone=zone,
         )  # fmt: skip
-        s.actors[handle] = Actor(member["id"], made["id"], role, member["handle"])
+        s.actors[handle] = Actor(member["id"], owner.workspace_id, role, member["handle"])
     for handle, _, title, _, _ in PEOPLE:
         s.run(when, update_profile, s.actors[handle], title=title)
     for name, kind, private, purpose, people in CHANNELS:

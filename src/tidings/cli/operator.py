@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from types import FrameType
 from typing import Any, TypeVar
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from tidings.config import Settings, load_settings
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotFound
+from tidings.live.hub import Hub
 from tidings.store.database import Database
 from tidings.store.models import members, workspaces
 from tidings.store.tx import Tx
@@ -71,8 +74,6 @@ def serve(
     database_url: str = DB_OPTION,
 ) -> None:
     """Run the server (migrates the database first)."""
-    import uvicorn
-
     from tidings.api.app import create_app
     from tidings.logs import logging_config
 
@@ -84,7 +85,7 @@ def serve(
         logins = seed_demo(app.state.services.db)
         _print_demo(settings, logins, DEMO_PASSWORD)
     console.print(f"Tidings is at [bold]{settings.public_url}/[/bold]  (Ctrl-C stops it)")
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -92,6 +93,21 @@ def serve(
         access_log=settings.access_log,
         timeout_graceful_shutdown=10,
     )
+    StreamEndingServer(config, app.state.services.hub).run()
+
+
+class StreamEndingServer(uvicorn.Server):
+    """Ends live event streams when shutdown begins: they never finish by themselves,
+    and uvicorn drains open requests before the application's own shutdown runs.
+    Clients reconnect elsewhere (or later) with ``since`` and miss nothing."""
+
+    def __init__(self, config: uvicorn.Config, hub: Hub) -> None:
+        super().__init__(config)
+        self.hub = hub
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.hub.end_streams()
+        super().handle_exit(sig, frame)
 
 
 def _print_demo(settings: Settings, logins: list[tuple[str, str, str]], password: str) -> None:

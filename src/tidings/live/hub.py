@@ -297,6 +297,17 @@ class Hub:
             feed.subscribers.discard(sub)
         sub.close()
 
+    def end_streams(self) -> None:
+        """From any thread: close every subscriber, so their streams finish."""
+        if self.loop is not None and not self.loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self._end_streams)
+
+    def _end_streams(self) -> None:
+        for feed in self.feeds.values():
+            for sub in list(feed.subscribers):
+                sub.close()
+
     async def close(self) -> None:
         for feed in self.feeds.values():
             for sub in list(feed.subscribers):

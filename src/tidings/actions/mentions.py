@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from tidings.core.markdown import extract_mentions
 from tidings.store.models import members, user_group_members, user_groups
 from tidings.store.tx import Tx
 
@@ -17,8 +16,7 @@ class Resolved:
     member_ids: frozenset[int]  # everyone mentioned, groups expanded
 
 
-def resolve_mentions(tx: Tx, workspace_id: int, body: str) -> Resolved:
-    handles = extract_mentions(body)
+def resolve_mentions(tx: Tx, workspace_id: int, handles: frozenset[str]) -> Resolved:
     if not handles:
         return Resolved({}, frozenset())
     people = tx.conn.execute(

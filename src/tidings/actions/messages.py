@@ -5,13 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from tidings import views
 from tidings.actions.mentions import resolve_mentions
 from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
 from tidings.actions.subscriptions import follow_topic
-from tidings.core.markdown import plain_text, render_markdown
+from tidings.core.markdown import ParsedBody
 from tidings.core.permissions import require_delete_message, require_edit_message
 from tidings.core.roles import Actor
 from tidings.errors import Gone, InvalidInput, MessageTooLong, NotFound
@@ -88,13 +88,14 @@ def post_message(
     level = _check_priority(priority)
     _check_reference(tx, actor, place, reply_to_id, "reply_to_id")
     _check_reference(tx, actor, place, quote_of_id, "quote_of_id")
-    resolved = resolve_mentions(tx, actor.workspace_id, body)
+    parsed = ParsedBody(body)
+    resolved = resolve_mentions(tx, actor.workspace_id, parsed.mentions)
     values = {
         "workspace_id": actor.workspace_id,
         **place.columns,
         "author_id": actor.member_id,
         "body": body,
-        "html": render_markdown(body, resolved.known),
+        "html": parsed.html(resolved.known),
         "priority": level.value,
         "reply_to_id": reply_to_id,
         "quote_of_id": quote_of_id,
@@ -103,7 +104,7 @@ def post_message(
         "deleted_at": None,
     }
     message_id = tx.insert(messages, **values)
-    index_message(tx.conn, message_id, plain_text(body))
+    index_message(tx.conn, message_id, parsed.plain_text())
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     _record_mentions(tx, place, message_id, mentioned)
     _bump_counters(tx, place, message_id)
@@ -139,28 +140,34 @@ def _record_mentions(tx: Tx, place: Place, message_id: int, member_ids: set[int]
     insert_ignore(tx.conn, mentions, rows, ["message_id", "member_id"])
 
 
+_BUMP_TOPIC = (
+    update(topics)
+    .where(topics.c.id == bindparam("place_id"))
+    .values(
+        last_message_id=bindparam("message_id"),
+        last_message_at=bindparam("now"),
+        message_count=topics.c.message_count + 1,
+    )
+)
+_BUMP_CHANNEL = (
+    update(channels)
+    .where(channels.c.id == bindparam("place_id"))
+    .values(last_message_id=bindparam("message_id"))
+)
+_BUMP_CONVERSATION = (
+    update(conversations)
+    .where(conversations.c.id == bindparam("place_id"))
+    .values(last_message_id=bindparam("message_id"), last_message_at=bindparam("now"))
+)
+
+
 def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
+    params = {"message_id": message_id, "now": tx.now}
     if place.topic_id is not None and place.channel is not None:
-        tx.conn.execute(
-            update(topics)
-            .where(topics.c.id == place.topic_id)
-            .values(
-                last_message_id=message_id,
-                last_message_at=tx.now,
-                message_count=topics.c.message_count + 1,
-            )
-        )
-        tx.conn.execute(
-            update(channels)
-            .where(channels.c.id == place.channel.id)
-            .values(last_message_id=message_id)
-        )
+        tx.conn.execute(_BUMP_TOPIC, {**params, "place_id": place.topic_id})
+        tx.conn.execute(_BUMP_CHANNEL, {"message_id": message_id, "place_id": place.channel.id})
     else:
-        tx.conn.execute(
-            update(conversations)
-            .where(conversations.c.id == place.conversation_id)
-            .values(last_message_id=message_id, last_message_at=tx.now)
-        )
+        tx.conn.execute(_BUMP_CONVERSATION, {**params, "place_id": place.conversation_id})
 
 
 def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
@@ -193,14 +200,15 @@ def edit_message(
             message_id=message_id, editor_id=actor.member_id, body=row["body"], replaced_at=tx.now
         )
     )
-    resolved = resolve_mentions(tx, actor.workspace_id, body)
-    html = render_markdown(body, resolved.known)
+    parsed = ParsedBody(body)
+    resolved = resolve_mentions(tx, actor.workspace_id, parsed.mentions)
+    html = parsed.html(resolved.known)
     tx.conn.execute(
         update(messages)
         .where(messages.c.id == message_id)
         .values(body=body, html=html, edited_at=tx.now)
     )
-    reindex_message(tx.conn, message_id, plain_text(body))
+    reindex_message(tx.conn, message_id, parsed.plain_text())
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     _record_mentions(tx, place, message_id, mentioned)
     view = _view(tx, {**row, "body": body, "html": html, "edited_at": tx.now})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -110,32 +111,53 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+class ParsedBody:
+    """One parse of a message body, read three ways: mentions, HTML and plain text.
+
+    Sending a message needs all three; parsing once keeps that to one pass.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._env: dict[str, Any] = {"known_handles": {}}
+        self._tokens = _PARSER.parse(text, self._env)
+
+    @property
+    def mentions(self) -> frozenset[str]:
+        """Lowercased handles mentioned as @handle outside code, URLs and e-mail addresses."""
+        return frozenset(
+            child.meta["handle"]
+            for token in self._tokens
+            for child in token.children or ()
+            if child.type == "mention"
+        )
+
+    def html(self, known_handles: Mapping[str, str] | None = None) -> str:
+        """Sanitized HTML; @handles found in known_handles (lowercased handle -> kind)
+        become <span class="mention">, others stay text."""
+        env = {**self._env, "known_handles": known_handles or {}}
+        return _CLEANER.clean(_PARSER.renderer.render(self._tokens, _PARSER.options, env))
+
+    def plain_text(self) -> str:
+        """Words of the body for search and snippets: code kept, link URLs kept once."""
+        parts: list[str] = []
+        for token in self._tokens:
+            if token.type in ("code_block", "fence"):
+                parts.append(token.content)
+            elif token.children is not None:
+                parts.append(_inline_text(token.children))
+        return " ".join(" ".join(parts).split())
+
+
 def extract_mentions(text: str) -> frozenset[str]:
-    """Lowercased handles mentioned as @handle outside code, URLs and e-mail addresses."""
-    return frozenset(
-        child.meta["handle"]
-        for token in _PARSER.parse(text)
-        for child in token.children or ()
-        if child.type == "mention"
-    )
+    return ParsedBody(text).mentions
 
 
 def render_markdown(text: str, known_handles: Mapping[str, str] | None = None) -> str:
-    """Sanitized HTML; @handles found in known_handles (lowercased handle -> kind) become
-    <span class="mention">, others stay text."""
-    html = _PARSER.render(text, {"known_handles": known_handles or {}})
-    return _CLEANER.clean(html)
+    return ParsedBody(text).html(known_handles)
 
 
 def plain_text(text: str) -> str:
-    """Words of the body for search and snippets: code kept, link URLs kept once."""
-    parts: list[str] = []
-    for token in _PARSER.parse(text):
-        if token.type in ("code_block", "fence"):
-            parts.append(token.content)
-        elif token.children is not None:
-            parts.append(_inline_text(token.children))
-    return " ".join(" ".join(parts).split())
+    return ParsedBody(text).plain_text()
 
 
 def _inline_text(children: Sequence[Token]) -> str:

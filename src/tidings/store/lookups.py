@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from tidings.core.permissions import ChannelFacts, can_read_channel
@@ -17,29 +17,34 @@ from tidings.store.models import (
     topics,
 )
 
+_CHANNEL_FACTS = (
+    select(
+        channels.c.id,
+        channels.c.workspace_id,
+        channels.c.is_private,
+        channels.c.is_archived,
+        channels.c.kind,
+        channels.c.created_by,
+        channel_members.c.member_id,
+        channel_members.c.can_post_topics,
+    )
+    .select_from(
+        channels.outerjoin(
+            channel_members,
+            and_(
+                channel_members.c.channel_id == channels.c.id,
+                channel_members.c.member_id == bindparam("member_id"),
+            ),
+        )
+    )
+    .where(channels.c.id == bindparam("channel_id"), channels.c.workspace_id == bindparam("ws"))
+)
+
 
 def channel_facts(conn: Connection, actor: Actor, channel_id: int) -> ChannelFacts:
     row = conn.execute(
-        select(
-            channels.c.id,
-            channels.c.workspace_id,
-            channels.c.is_private,
-            channels.c.is_archived,
-            channels.c.kind,
-            channels.c.created_by,
-            channel_members.c.member_id,
-            channel_members.c.can_post_topics,
-        )
-        .select_from(
-            channels.outerjoin(
-                channel_members,
-                and_(
-                    channel_members.c.channel_id == channels.c.id,
-                    channel_members.c.member_id == actor.member_id,
-                ),
-            )
-        )
-        .where(channels.c.id == channel_id, channels.c.workspace_id == actor.workspace_id)
+        _CHANNEL_FACTS,
+        {"member_id": actor.member_id, "channel_id": channel_id, "ws": actor.workspace_id},
     ).first()
     if row is None:
         raise NotFound("No such channel")
@@ -66,14 +71,13 @@ def channel_id_by_name(conn: Connection, workspace_id: int, name: str) -> int:
     return int(found)
 
 
+_TOPIC = select(topics).where(
+    topics.c.id == bindparam("id"), topics.c.workspace_id == bindparam("ws")
+)
+
+
 def topic_row(conn: Connection, workspace_id: int, topic_id: int) -> RowMapping:
-    row = (
-        conn.execute(
-            select(topics).where(topics.c.id == topic_id, topics.c.workspace_id == workspace_id)
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_TOPIC, {"id": topic_id, "ws": workspace_id}).mappings().first()
     if row is None:
         raise NotFound("No such topic")
     return row

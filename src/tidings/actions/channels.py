@@ -20,8 +20,8 @@ from tidings.core.permissions import (
 )
 from tidings.core.roles import Actor
 from tidings.errors import AlreadyExists, InvalidInput, NotFound
-from tidings.store.lookups import channel_facts
-from tidings.store.models import channel_members, channels, members, messages
+from tidings.store.lookups import active_member_ids, channel_facts
+from tidings.store.models import channel_members, channels, messages
 from tidings.store.tx import CHANNEL, MEMBERS, STAFF, Tx
 from tidings.store.upsert import insert_ignore
 
@@ -45,23 +45,6 @@ def _check_purpose(purpose: str) -> str:
     if len(purpose) > 500:
         raise InvalidInput("A purpose is at most 500 characters", field="purpose")
     return purpose.strip()
-
-
-def _active_member_ids(tx: Tx, workspace_id: int, ids: Iterable[int]) -> list[int]:
-    wanted = sorted(set(ids))
-    found = set(
-        tx.conn.execute(
-            select(members.c.id).where(
-                members.c.workspace_id == workspace_id,
-                members.c.id.in_(wanted),
-                members.c.is_active.is_(True),
-            )
-        ).scalars()
-    )
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise InvalidInput(f"No active member with id {missing[0]}", field="member_ids")
-    return wanted
 
 
 def _max_message_id(tx: Tx) -> int:
@@ -98,7 +81,7 @@ def create_channel(
         created_by=actor.member_id,
         created_at=tx.now,
     )
-    joined = _active_member_ids(tx, actor.workspace_id, {actor.member_id, *member_ids})
+    joined = active_member_ids(tx.conn, actor.workspace_id, {actor.member_id, *member_ids})
     _insert_members(tx, channel_id, joined, poster_id=actor.member_id)
     view = {**_channel_view(tx, channel_id), "member_ids": joined}
     audience = MEMBERS if is_private else STAFF
@@ -177,7 +160,7 @@ def join_channel(tx: Tx, actor: Actor, channel_id: int) -> dict[str, Any]:
 def add_members(tx: Tx, actor: Actor, channel_id: int, member_ids: Iterable[int]) -> dict[str, Any]:
     facts = channel_facts(tx.conn, actor, channel_id)
     require_add_members(actor, facts)
-    return _add(tx, facts, _active_member_ids(tx, actor.workspace_id, member_ids), actor)
+    return _add(tx, facts, active_member_ids(tx.conn, actor.workspace_id, member_ids), actor)
 
 
 def _add(tx: Tx, facts: ChannelFacts, member_ids: list[int], actor: Actor) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from tidings import views
 from tidings.core.roles import Actor
 from tidings.errors import InvalidInput
-from tidings.store.models import conversation_members, conversations, members
+from tidings.store.lookups import active_member_ids
+from tidings.store.models import conversation_members, conversations
 from tidings.store.tx import MEMBERS, Tx
 
 MAX_PARTICIPANTS = 8
@@ -24,18 +25,7 @@ def open_conversation(tx: Tx, actor: Actor, member_ids: Iterable[int]) -> dict[s
             f"A conversation has at most {MAX_PARTICIPANTS} people; use a private channel",
             field="member_ids",
         )
-    active = set(
-        tx.conn.execute(
-            select(members.c.id).where(
-                members.c.workspace_id == actor.workspace_id,
-                members.c.id.in_(ids),
-                members.c.is_active.is_(True),
-            )
-        ).scalars()
-    )
-    missing = [i for i in ids if i not in active]
-    if missing:
-        raise InvalidInput(f"No active member with id {missing[0]}", field="member_ids")
+    active_member_ids(tx.conn, actor.workspace_id, ids)
     key = ",".join(map(str, ids))
     row = (
         tx.conn.execute(

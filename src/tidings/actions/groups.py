@@ -11,7 +11,8 @@ from tidings import views
 from tidings.core import names
 from tidings.core.permissions import require_admin, require_not_guest
 from tidings.core.roles import Actor
-from tidings.errors import AlreadyExists, InvalidInput, NotFound
+from tidings.errors import AlreadyExists, NotFound
+from tidings.store.lookups import active_member_ids
 from tidings.store.models import members, user_group_members, user_groups
 from tidings.store.tx import STAFF, Tx
 from tidings.store.upsert import insert_ignore
@@ -38,21 +39,6 @@ def _member_ids(tx: Tx, group_id: int) -> list[int]:
             select(user_group_members.c.member_id).where(user_group_members.c.group_id == group_id)
         ).scalars()
     )
-
-
-def _check_members(tx: Tx, actor: Actor, ids: Iterable[int]) -> list[int]:
-    wanted = sorted(set(ids))
-    found = set(
-        tx.conn.execute(
-            select(members.c.id).where(
-                members.c.workspace_id == actor.workspace_id, members.c.id.in_(wanted)
-            )
-        ).scalars()
-    )
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise InvalidInput(f"No member with id {missing[0]}", field="member_ids")
-    return wanted
 
 
 def _emit(tx: Tx, actor: Actor, type_: str, group_id: int) -> dict[str, Any]:
@@ -88,7 +74,7 @@ def create_group(
         description=description.strip()[:500],
         created_at=tx.now,
     )
-    ids = _check_members(tx, actor, member_ids)
+    ids = active_member_ids(tx.conn, actor.workspace_id, member_ids)
     insert_ignore(
         tx.conn,
         user_group_members,
@@ -117,7 +103,7 @@ def change_group(
         values["description"] = description.strip()[:500]
     if values:
         tx.conn.execute(update(user_groups).where(user_groups.c.id == group_id).values(**values))
-    added = _check_members(tx, actor, add)
+    added = active_member_ids(tx.conn, actor.workspace_id, add)
     insert_ignore(
         tx.conn,
         user_group_members,

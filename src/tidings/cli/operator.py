@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -93,6 +94,9 @@ def serve(
         access_log=settings.access_log,
         timeout_graceful_shutdown=10,
     )
+    # What start-up built lives as long as the process: keep it out of the cyclic
+    # collector, whose full passes over it stalled every request for ~0.1 s under load.
+    gc.freeze()
     StreamEndingServer(config, app.state.services.hub).run()
 
 

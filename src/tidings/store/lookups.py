@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from tidings.core.permissions import ChannelFacts, can_read_channel
 from tidings.core.roles import Actor
-from tidings.errors import NotFound
+from tidings.errors import InvalidInput, NotFound
 from tidings.store.models import (
     channel_members,
     channels,
@@ -142,3 +144,21 @@ def require_message_access(conn: Connection, actor: Actor, message_id: int) -> R
     elif not can_read_channel(actor, channel_facts(conn, actor, row["channel_id"])):
         raise NotFound("No such message")
     return row
+
+
+def active_member_ids(conn: Connection, workspace_id: int, ids: Iterable[int]) -> list[int]:
+    """The given ids, sorted and deduplicated, if each is an active member of the workspace."""
+    wanted = sorted(set(ids))
+    found = set(
+        conn.execute(
+            select(members.c.id).where(
+                members.c.workspace_id == workspace_id,
+                members.c.id.in_(wanted),
+                members.c.is_active.is_(True),
+            )
+        ).scalars()
+    )
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise InvalidInput(f"No active member with id {missing[0]}", field="member_ids")
+    return wanted

@@ -23,6 +23,7 @@ CHANNEL = "channel"
 MEMBERS = "members"
 
 
+_INSERT_EVENTS = events.insert()
 _ALLOCATE_SEQ = (
     update(workspaces)
     .where(workspaces.c.id == bindparam("workspace_id"))
@@ -101,7 +102,7 @@ class Tx:
         ).scalar_one()
         first = last - len(items) + 1
         rows = [_event_row(item, first + i, self.now) for i, item in enumerate(items)]
-        self.conn.execute(events.insert(), rows)
+        self.conn.execute(_INSERT_EVENTS, rows)
         self.committed_events.extend(items)
 
     def run_after_commit(self) -> None:

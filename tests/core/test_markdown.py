@@ -2,10 +2,19 @@ import html
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tidings.core.markdown import HANDLE_PATTERN, extract_mentions, plain_text, render_markdown
+from tidings.core.markdown import (
+    _CLEANER,
+    _PARSER,
+    HANDLE_PATTERN,
+    ParsedBody,
+    extract_mentions,
+    is_plain_sentence,
+    plain_text,
+    render_markdown,
+)
 
 KNOWN = {"ana": "member", "design": "group"}
 ANA = '<span class="mention" data-handle="ana" data-kind="member">@ana</span>'
@@ -154,3 +163,35 @@ def test_extracted_mentions_are_handles(text: str) -> None:
     for handle in extract_mentions(text):
         assert re.fullmatch(HANDLE_PATTERN, handle)
         assert not handle.endswith(".")
+
+
+PLAIN_ALPHABET = st.text(alphabet="abcXYZ019 ,.?!", min_size=1, max_size=60)
+
+
+@given(PLAIN_ALPHABET)
+@settings(max_examples=500)
+def test_plain_sentence_fast_path_matches_the_full_parse(text: str) -> None:
+    parsed = ParsedBody(text)
+    if not is_plain_sentence(text):
+        return
+    full = _PARSER.parse(text, {"known_handles": {}})
+    slow_html = _CLEANER.clean(_PARSER.renderer.render(full, _PARSER.options, {}))
+    assert parsed.html() == slow_html
+    assert parsed.mentions == frozenset()
+    assert parsed.plain_text() == " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Sounds good, see you at 3pm!", "Thanks. Done?", "Ship it"],
+)
+def test_everyday_sentences_take_the_fast_path(text: str) -> None:
+    assert is_plain_sentence(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1. first", "see example.com", "a  b", " lead", "**bold**", "@ana hi", "x\ny", "tl;dr"],
+)
+def test_anything_markdown_could_change_takes_the_full_parse(text: str) -> None:
+    assert not is_plain_sentence(text)

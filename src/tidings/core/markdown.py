@@ -7,6 +7,7 @@ would be rendered: never inside code, link URLs, autolinks or e-mail addresses.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -111,6 +112,32 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+_PLAIN_CHARACTERS = frozenset(string.ascii_letters + string.digits + " ,.?!")
+
+
+def is_plain_sentence(text: str) -> bool:
+    """True for one line of words and plain punctuation, which Markdown leaves as it is.
+
+    Most chat messages are like that ("Sounds good, see you at 3pm!"), and for them
+    the full parse is the costliest step of sending. The rules keep out everything
+    the parser would change: markup characters, line starts that open a list,
+    "name.tld" that autolinking would turn into a link, and surrounding spaces.
+    """
+    return (
+        0 < len(text) <= 2000
+        and text[0].isascii()
+        and text[0].isalpha()
+        and text == text.strip()
+        and "  " not in text
+        and _PLAIN_CHARACTERS.issuperset(text)
+        and all(text[i + 1] == " " for i in _dots(text) if i + 1 < len(text))
+    )
+
+
+def _dots(text: str) -> list[int]:
+    return [i for i, ch in enumerate(text) if ch == "."]
+
+
 class ParsedBody:
     """One parse of a message body, read three ways: mentions, HTML and plain text.
 
@@ -119,7 +146,8 @@ class ParsedBody:
 
     def __init__(self, text: str) -> None:
         self._env: dict[str, Any] = {"known_handles": {}}
-        self._tokens = _PARSER.parse(text, self._env)
+        self._plain = text if is_plain_sentence(text) else None
+        self._tokens = [] if self._plain is not None else _PARSER.parse(text, self._env)
 
     @property
     def mentions(self) -> frozenset[str]:
@@ -134,11 +162,15 @@ class ParsedBody:
     def html(self, known_handles: Mapping[str, str] | None = None) -> str:
         """Sanitized HTML; @handles found in known_handles (lowercased handle -> kind)
         become <span class="mention">, others stay text."""
+        if self._plain is not None:
+            return f"<p>{self._plain}</p>\n"
         env = {**self._env, "known_handles": known_handles or {}}
         return _CLEANER.clean(_PARSER.renderer.render(self._tokens, _PARSER.options, env))
 
     def plain_text(self) -> str:
         """Words of the body for search and snippets: code kept, link URLs kept once."""
+        if self._plain is not None:
+            return " ".join(self._plain.split())
         parts: list[str] = []
         for token in self._tokens:
             if token.type in ("code_block", "fence"):

@@ -278,3 +278,20 @@ def test_idempotency_key_length_is_checked(team: Team, key: str) -> None:
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
     assert team.owner.get(f"/topics/{topic['id']}").json()["message_count"] == 1
+
+
+def test_editing_a_message_moves_its_mentions(team: Team) -> None:
+    general = team.channel_id("general")
+    topic = team.owner.post(
+        f"/channels/{general}/topics",
+        json={"title": "edit mentions", "body": f"@{team.member.handle} look"},
+    ).json()
+    message_id = topic["first_message"]["id"]
+    assert team.member.get("/inbox").json()["total_mentions"] == 1
+    edited = team.owner.patch(
+        f"/messages/{message_id}", json={"body": f"@{team.admin.handle} look"}
+    )
+    assert edited.status_code == 200
+    assert team.member.get("/inbox").json()["total_mentions"] == 0
+    assert team.admin.get("/inbox").json()["total_mentions"] == 1
+    assert team.admin.get(f"/topics/{topic['id']}").json()["subscription"] == "following"

@@ -210,7 +210,15 @@ def edit_message(
     )
     reindex_message(tx.conn, message_id, parsed.plain_text())
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
+    # The mentions follow the text: those edited out go, those edited in follow the topic.
+    tx.conn.execute(
+        delete(mentions).where(
+            mentions.c.message_id == message_id, mentions.c.member_id.not_in(mentioned)
+        )
+    )
     _record_mentions(tx, place, message_id, mentioned)
+    if place.topic_id is not None:
+        follow_topic(tx, place.topic_id, mentioned)
     view = _view(tx, {**row, "body": body, "html": html, "edited_at": tx.now})
     place.emit(tx, "message.updated", view)
     return view

@@ -36,6 +36,7 @@ def logging_config(level: str) -> dict[str, Any]:
             "app": {
                 "class": "logging.StreamHandler",
                 "formatter": "app",
+                "filters": ["redact"],
                 "stream": "ext://sys.stderr",
             },
             "access": {

@@ -541,3 +541,13 @@ def test_any_json_posted_as_a_message_is_answered_without_5xx(
     assert response.status_code < 500, (value, response.text)
     if response.status_code != 201:
         assert_problem(response, response.status_code)
+
+
+def test_a_lone_surrogate_in_a_body_is_refused_not_a_crash(team: Team) -> None:
+    general = team.channel_id("general")
+    raw = b'{"title": "surrogate", "body": "a\\ud800"}'
+    response = team.owner.post(
+        f"/channels/{general}/topics", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"

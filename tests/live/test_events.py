@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support import Person, Team
@@ -243,3 +243,16 @@ def test_sse_without_a_token_is_a_problem(team: Team) -> None:
     response = httpx.get(f"{team.server.url}/api/v1/events", timeout=5)
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_a_stream_ends_when_its_token_is_revoked(team: Team) -> None:
+    made = team.member.post("/tokens", json={"name": "stream"}).json()
+    person = Person(
+        team.member.id, team.member.handle, team.member.email, made["token"], team.member.client
+    )
+    with connect(ws_url(team, person)) as ws:
+        time.sleep(0.2)
+        assert team.member.delete(f"/tokens/{made['id']}").status_code == 200
+        with pytest.raises(ConnectionClosed):  # the server ends the stream
+            for _ in range(20):
+                ws.recv(timeout=5)

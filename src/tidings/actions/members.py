@@ -13,7 +13,14 @@ from tidings.core.permissions import require_assign_role
 from tidings.core.roles import Actor, Role
 from tidings.errors import AlreadyExists, Conflict, Forbidden, InvalidCredentials, InvalidInput
 from tidings.store.lookups import member_row
-from tidings.store.models import api_tokens, channel_members, channels, members, user_groups
+from tidings.store.models import (
+    api_tokens,
+    channel_members,
+    channels,
+    members,
+    messages,
+    user_groups,
+)
 from tidings.store.tx import STAFF, WORKSPACE, Tx
 
 
@@ -97,7 +104,12 @@ def _join_starter_channels(tx: Tx, workspace_id: int, member_id: int) -> None:
             channels.c.is_private.is_(False),
         )
     ).scalars()
-    rows = [{"channel_id": cid, "member_id": member_id, "joined_at": tx.now} for cid in ids]
+    # Like any join: what was written before counts as read.
+    floor = tx.conn.execute(select(func.coalesce(func.max(messages.c.id), 0))).scalar_one()
+    rows = [
+        {"channel_id": cid, "member_id": member_id, "joined_at": tx.now, "read_floor": floor}
+        for cid in ids
+    ]
     if rows:
         tx.conn.execute(channel_members.insert(), rows)
 

@@ -94,6 +94,11 @@ def conversation_place(tx: Tx, actor: Actor, conversation_id: int) -> Place:
 
 
 def place_of_message(tx: Tx, actor: Actor, row: Any, *, posting: bool = False) -> Place:
-    if row["conversation_id"] is not None:
-        return conversation_place(tx, actor, row["conversation_id"])
-    return topic_place(tx, actor, row["topic_id"], posting=posting)[0]
+    """Where the message lives; a message the actor may not read is simply not found,
+    worded like one that does not exist, so probing ids reveals nothing."""
+    try:
+        if row["conversation_id"] is not None:
+            return conversation_place(tx, actor, row["conversation_id"])
+        return topic_place(tx, actor, row["topic_id"], posting=posting)[0]
+    except NotFound:
+        raise NotFound("No such message") from None

@@ -34,6 +34,9 @@ class TokenCache:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
+        # Bumped by every invalidation: a lookup that started before one must not be
+        # cached after it, or a token revoked meanwhile would live on for a while.
+        self.generation = 0
 
     def get(self, digest: str, now: datetime) -> Actor | None:
         entry = self._entries.get(digest)
@@ -43,9 +46,12 @@ class TokenCache:
             return None
         return entry.actor
 
-    def put(self, digest: str, actor: Actor, expires_at: datetime | None) -> None:
+    def put(
+        self, digest: str, actor: Actor, expires_at: datetime | None, generation: int
+    ) -> None:
         with self._lock:
-            self._entries[digest] = _Entry(actor, expires_at, time.monotonic())
+            if generation == self.generation:
+                self._entries[digest] = _Entry(actor, expires_at, time.monotonic())
 
     def committed(self, committed: list[PendingEvent]) -> None:
         """Commit listener: forget what the committed events made stale."""
@@ -58,6 +64,7 @@ class TokenCache:
 
     def _drop(self, doomed: object) -> None:
         with self._lock:
+            self.generation += 1
             for digest, entry in list(self._entries.items()):
                 if doomed(digest, entry):  # type: ignore[operator]
                     del self._entries[digest]

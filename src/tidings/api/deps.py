@@ -46,12 +46,13 @@ async def authenticate(svc: Services, token: str, client: str) -> Actor:
     now = svc.db.clock.now()
     actor = svc.tokens.get(digest, now)
     if actor is None:
+        generation = svc.tokens.generation
         try:
             actor, expires_at = await svc.db.aread(lambda c: lookup_token(c, digest, now))
         except TokenInvalid:
             svc.limiter.hit(f"bad-token:{client}")
             raise
-        svc.tokens.put(digest, actor, expires_at)
+        svc.tokens.put(digest, actor, expires_at, generation)
     svc.limiter.hit(digest)
     return actor
 

@@ -26,6 +26,11 @@ class In(BaseModel):
         """PostgreSQL text cannot hold NUL; refuse it on SQLite too, so both behave alike."""
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL (\\x00) characters")
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must be valid Unicode (no lone surrogates)") from None
         return value
 
 

@@ -59,6 +59,7 @@ class Delivered:
 @dataclass(eq=False)
 class Subscriber:
     actor: Actor
+    token_hash: str = ""
     queue: asyncio.Queue[Delivered | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_LIMIT)
     )
@@ -97,8 +98,11 @@ class Subscriber:
             self.replay.cancel()
         if not self.closed:
             self.closed = True
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.put_nowait(None)
+            if self.queue.full():
+                # The end marker must get through: the client then resumes from its
+                # last id and misses nothing, instead of idling on heartbeats.
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
 
 
 def _event_rows(conn: Connection, workspace_id: int, after: int, limit: int) -> list[Any]:
@@ -178,9 +182,17 @@ class Feed:
         for sub in list(self.subscribers):
             if self.access.may_receive(sub.actor.member_id, audience, channel_id, member_ids):
                 sub.offer(item)
+        if row.type == "token.revoked":
+            self._close_token(payload["token_hash"])
         if row.type == "member.deactivated":
             self._close_member(payload["id"])
         self.head = row.seq
+
+    def _close_token(self, token_hash: str) -> None:
+        """A stream opened with a revoked token ends with it."""
+        for sub in list(self.subscribers):
+            if sub.token_hash == token_hash:
+                sub.close()
 
     def _close_member(self, member_id: int) -> None:
         for sub in list(self.subscribers):
@@ -241,14 +253,14 @@ class Hub:
                 feed.task = asyncio.create_task(feed.run(), name=f"feed-{workspace_id}")
         return feed
 
-    async def subscribe(self, actor: Actor, since: int | None) -> Subscriber:
+    async def subscribe(self, actor: Actor, since: int | None, token_hash: str = "") -> Subscriber:
         """A subscriber that receives every visible event after ``since``, in order.
 
         If ``since`` is older than the retained log (or newer than its head),
         the first item is a ``reset`` event: the client must refetch state.
         """
         feed = await self._feed(actor.workspace_id)
-        sub = Subscriber(actor)
+        sub = Subscriber(actor, token_hash)
         feed.subscribers.add(sub)
         oldest, head = await self.db.aread(lambda c: _log_bounds(c, actor.workspace_id))
         if since is None:

@@ -83,6 +83,10 @@ class Writer:
         return batch, False
 
     def _commit(self, batch: list[_Work]) -> None:
+        # A caller that gave up (its task was cancelled) is skipped, never half-answered.
+        batch = [work for work in batch if work.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
         outcomes: list[tuple[_Work, Tx | None, Any, BaseException | None]] = []
         try:
             with self._engine.connect() as conn, conn.begin():

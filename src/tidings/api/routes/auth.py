@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
@@ -12,6 +13,7 @@ from tidings.api import schemas
 from tidings.api.deps import client_address, current_actor, json, read, services, write
 from tidings.core.roles import Actor, Role
 from tidings.queries.directory import list_tokens
+from tidings.store.tx import Tx
 
 router = APIRouter(tags=["auth"])
 
@@ -69,13 +71,14 @@ async def invite(
 ) -> Response:
     svc = services(request)
     hours = body.hours or svc.settings.invitation_hours
-    result = await svc.db.awrite(
-        lambda tx: invitations.create_invitation(
+
+    def create(tx: Tx) -> dict[str, Any]:
+        made = invitations.create_invitation(
             tx, actor, role=Role(body.role), email=body.email, lifetime=timedelta(hours=hours)
         )
-    )
-    result["url"] = f"{svc.settings.public_url}/invite/{result['token']}"
-    return json(result, 201)
+        return {**made, "url": f"{svc.settings.public_url}/invite/{made['token']}"}
+
+    return await write(request, actor, create, 201)
 
 
 @router.post("/invitations/accept", status_code=201)

@@ -14,7 +14,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from starlette.responses import StreamingResponse
 
-from tidings.api.authn import bearer
+from tidings.api.authn import bearer, digest_of
 from tidings.api.deps import authenticate, client_address, services
 from tidings.errors import InvalidInput, TidingsError
 from tidings.live.hub import Delivered, Subscriber
@@ -65,7 +65,7 @@ async def events_sse(
     token = _token(request.headers.get("authorization"), token)
     actor = await authenticate(svc, token, client_address(request))
     start = _since(since if since is not None else request.headers.get("last-event-id"))
-    sub = await svc.hub.subscribe(actor, start)
+    sub = await svc.hub.subscribe(actor, start, digest_of(token))
     heartbeat = svc.settings.heartbeat_seconds
 
     async def stream() -> AsyncIterator[bytes]:
@@ -98,9 +98,12 @@ async def events_ws(websocket: WebSocket) -> None:
     """One JSON event per text frame: {"id", "type", "at", "data"}."""
     svc = websocket.app.state.services
     try:
+        raw_token = _token(
+            websocket.headers.get("authorization"), websocket.query_params.get("token")
+        )
         actor = await authenticate(
             svc,
-            _token(websocket.headers.get("authorization"), websocket.query_params.get("token")),
+            raw_token,
             client_address(websocket),
         )
         since = _since(websocket.query_params.get("since"))
@@ -108,7 +111,7 @@ async def events_ws(websocket: WebSocket) -> None:
         await websocket.close(code=4401 if exc.status == 401 else 4400, reason=exc.detail[:120])
         return
     await websocket.accept()
-    sub = await svc.hub.subscribe(actor, since)
+    sub = await svc.hub.subscribe(actor, since, digest_of(raw_token))
     reader = asyncio.create_task(_drain_incoming(websocket))
     try:
         await _send_loop(websocket, sub, svc.settings.heartbeat_seconds, reader)

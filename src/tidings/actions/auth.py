@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from tidings import views
-from tidings.core import names
 from tidings.core.credentials import new_token, token_hash, verify_password
 from tidings.core.roles import Actor
 from tidings.errors import InvalidCredentials, InvalidInput, NotFound
@@ -124,20 +123,3 @@ def revoke_token_by_secret(tx: Tx, actor: Actor, secret: str) -> None:
     ).first()
     if row is not None:
         revoke_token(tx, actor, row.id)
-
-
-def set_password(tx: Tx, workspace_slug: str, email: str, password: str) -> None:
-    """Operator reset of a password from the command line."""
-    from tidings.core.credentials import hash_password
-
-    result = tx.conn.execute(
-        update(members)
-        .where(
-            func.lower(members.c.email) == names.email(email),
-            members.c.workspace_id
-            == select(workspaces.c.id).where(workspaces.c.slug == workspace_slug).scalar_subquery(),
-        )
-        .values(password_hash=hash_password(names.password(password)))
-    )
-    if result.rowcount != 1:
-        raise NotFound(f"No member {email} in workspace {workspace_slug}")

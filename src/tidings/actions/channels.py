@@ -221,3 +221,14 @@ def set_topic_poster(
     payload = {"channel_id": channel_id, "member_id": member_id, "can_post_topics": allowed}
     _announce(tx, facts, "channel.poster_changed", payload)
     return payload
+
+
+def change_channel(
+    tx: Tx, actor: Actor, channel_id: int, *, is_archived: bool | None = None, **fields: Any
+) -> dict[str, Any]:
+    """Apply a partial change: name, purpose and kind, then archiving if asked."""
+    if is_archived is None or fields:
+        result = update_channel(tx, actor, channel_id, **fields)
+    if is_archived is not None:
+        result = set_archived(tx, actor, channel_id, is_archived)
+    return result

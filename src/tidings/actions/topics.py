@@ -12,7 +12,7 @@ from tidings.actions.places import Place, topic_place
 from tidings.core import names
 from tidings.core.permissions import require_manage_channel, require_start_topic
 from tidings.core.roles import Actor
-from tidings.errors import AlreadyExists, Forbidden
+from tidings.errors import AlreadyExists, Forbidden, InvalidInput
 from tidings.store.lookups import channel_facts, topic_row
 from tidings.store.models import topics
 from tidings.store.tx import CHANNEL, Tx
@@ -90,3 +90,22 @@ def set_resolved(tx: Tx, actor: Actor, topic_id: int, resolved: bool) -> dict[st
     topic_place(tx, actor, topic_id, posting=True)
     type_ = "topic.resolved" if resolved else "topic.unresolved"
     return _change(tx, actor, topic_id, type_, is_resolved=resolved)
+
+
+def change_topic(
+    tx: Tx,
+    actor: Actor,
+    topic_id: int,
+    *,
+    title: str | None = None,
+    is_resolved: bool | None = None,
+) -> dict[str, Any]:
+    """Apply a partial change: a new title, resolving or reopening, or both."""
+    if title is None and is_resolved is None:
+        raise InvalidInput("Give a title or is_resolved to change")
+    result: dict[str, Any] = {}
+    if title is not None:
+        result = rename_topic(tx, actor, topic_id, title)
+    if is_resolved is not None:
+        result = set_resolved(tx, actor, topic_id, is_resolved)
+    return result

@@ -46,9 +46,7 @@ class TokenCache:
             return None
         return entry.actor
 
-    def put(
-        self, digest: str, actor: Actor, expires_at: datetime | None, generation: int
-    ) -> None:
+    def put(self, digest: str, actor: Actor, expires_at: datetime | None, generation: int) -> None:
         with self._lock:
             if generation == self.generation:
                 self._entries[digest] = _Entry(actor, expires_at, time.monotonic())

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
@@ -66,10 +65,6 @@ class Database:
 
     async def aread(self, fn: Callable[[Connection], T], *, snapshot: bool = False) -> T:
         return await run_in_threadpool(lambda: self.read(fn, snapshot=snapshot))
-
-    def ping(self) -> None:
-        with self.read_engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
 
     def close(self) -> None:
         self.writer.close()

@@ -45,15 +45,9 @@ async def update_channel(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     fields = body.model_dump(exclude_unset=True)
-    archived = fields.pop("is_archived", None)
-
-    def change(tx):  # type: ignore[no-untyped-def]
-        result = channels.update_channel(tx, actor, channel_id, **fields) if fields else None
-        if archived is not None:
-            result = channels.set_archived(tx, actor, channel_id, archived)
-        return result or channels.update_channel(tx, actor, channel_id)
-
-    return await write(request, actor, change)
+    return await write(
+        request, actor, lambda tx: channels.change_channel(tx, actor, channel_id, **fields)
+    )
 
 
 @router.get("/channels/{channel_id}/members")

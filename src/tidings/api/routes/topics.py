@@ -9,7 +9,6 @@ from tidings.actions import messages, subscriptions, topics
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
 from tidings.core.roles import Actor
-from tidings.errors import InvalidInput
 from tidings.queries import channels as q
 from tidings.queries import messages as qm
 
@@ -27,17 +26,10 @@ async def get_topic(
 async def update_topic(
     topic_id: int, body: schemas.TopicPatch, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    def change(tx):  # type: ignore[no-untyped-def]
-        result = None
-        if body.title is not None:
-            result = topics.rename_topic(tx, actor, topic_id, body.title)
-        if body.is_resolved is not None:
-            result = topics.set_resolved(tx, actor, topic_id, body.is_resolved)
-        if result is None:
-            raise InvalidInput("Give a title or is_resolved to change")
-        return result
-
-    return await write(request, actor, change)
+    fields = body.model_dump(exclude_none=True)
+    return await write(
+        request, actor, lambda tx: topics.change_topic(tx, actor, topic_id, **fields)
+    )
 
 
 @router.put("/topics/{topic_id}/subscription")

@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Front-end libraries come from npm (pinned in package-lock.json) and are copied
+# into the package, so the server itself never fetches anything.
+VENDOR := src/tidings/web/static/vendor
+ASSETS := $(VENDOR)/htmx.min.js
 
-.PHONY: install run test lint bench docs clean
+.PHONY: install run test lint bench docs screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 
-run: $(STAMP)
+install: $(STAMP) $(ASSETS)
+
+run: $(STAMP) $(ASSETS)
 	$(BIN)/tidings serve --demo
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -32,5 +41,8 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 
+screenshots: $(STAMP) $(ASSETS)
+	$(BIN)/python scripts/screenshots.py
+
 clean:
-	rm -rf $(VENV) tidings-data .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules $(VENDOR) tidings-data .pytest_cache .ruff_cache .mypy_cache

@@ -101,9 +101,11 @@ def _flatten(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def app_routes(app: FastAPI) -> list[RouteInfo]:
-    """Every method and path the application answers, sorted."""
+    """Every method and path of the API, sorted (the web UI's pages are in the user guide)."""
     found = set()
     for path, route in _flatten(list(app.routes)):
+        if not path.startswith("/api/"):
+            continue
         methods = getattr(route, "methods", None) or {"WEBSOCKET"}
         for method in methods:
             if method == "HEAD":

@@ -465,3 +465,30 @@ def test_inbox_needs_a_token(team: Team) -> None:
     response = httpx.get(f"{team.server.url}/api/v1/inbox")
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_muted_channel_leaves_the_inbox_unless_you_are_mentioned(team: Team) -> None:
+    general = team.channel_id("general")
+    muted = team.member.put(f"/channels/{general}/mute", json={"muted": True})
+    assert muted.status_code == 200, muted.text
+    assert muted.json()["is_muted"] is True
+    quiet = _topic(team.owner, general, "Lunch orders")
+    loud = _topic(team.owner, general, "Need you", body="@member can you look?")
+    titles = [item.get("title") for item in team.member.get("/inbox").json()["items"]]
+    assert "Need you" in titles and "Lunch orders" not in titles
+    listed = {c["name"]: c for c in team.member.get("/channels").json()}
+    assert listed["general"]["is_muted"] is True
+    team.member.put(f"/channels/{general}/mute", json={"muted": False})
+    titles = [item.get("title") for item in team.member.get("/inbox").json()["items"]]
+    assert {"Need you", "Lunch orders"} <= set(titles)
+    assert quiet["id"] != loud["id"]
+
+
+def test_only_members_may_mute_a_channel(team: Team) -> None:
+    made = team.owner.post("/channels", json={"name": "ops"}).json()
+    refused = team.member.put(f"/channels/{made['id']}/mute", json={"muted": True})
+    assert refused.status_code == 403
+    hidden = team.outsider.put(f"/channels/{made['id']}/mute", json={"muted": True})
+    assert hidden.status_code == 404
+    bad = team.owner.put(f"/channels/{made['id']}/mute", json={"muted": "yes"})
+    assert bad.status_code == 422

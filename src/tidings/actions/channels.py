@@ -16,10 +16,11 @@ from tidings.core.permissions import (
     require_create_channel,
     require_join,
     require_manage_channel,
+    require_read_channel,
     require_remove_member,
 )
 from tidings.core.roles import Actor
-from tidings.errors import AlreadyExists, InvalidInput, NotFound
+from tidings.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from tidings.store.lookups import active_member_ids, channel_facts
 from tidings.store.models import channel_members, channels, messages
 from tidings.store.tx import CHANNEL, MEMBERS, STAFF, Tx
@@ -149,6 +150,28 @@ def set_archived(tx: Tx, actor: Actor, channel_id: int, archived: bool) -> dict[
     view = _channel_view(tx, channel_id)
     _announce(tx, facts, "channel.archived" if archived else "channel.unarchived", view)
     return view
+
+
+def set_channel_muted(tx: Tx, actor: Actor, channel_id: int, muted: bool) -> dict[str, Any]:
+    """Mute or unmute a channel for oneself: a muted channel stays out of the Inbox
+    (unless one is mentioned) and is dimmed in the sidebar."""
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_read_channel(actor, facts)
+    if not facts.is_member:
+        raise Forbidden("Join the channel before muting it", reason="not_a_channel_member")
+    tx.conn.execute(
+        update(channel_members)
+        .where(
+            channel_members.c.channel_id == channel_id,
+            channel_members.c.member_id == actor.member_id,
+        )
+        .values(is_muted=muted)
+    )
+    payload = {"channel_id": channel_id, "is_muted": muted}
+    tx.emit(
+        actor.workspace_id, "channel.muted", payload, audience=MEMBERS, member_ids=[actor.member_id]
+    )
+    return {**_channel_view(tx, channel_id), "is_member": True, "is_muted": muted}
 
 
 def join_channel(tx: Tx, actor: Actor, channel_id: int) -> dict[str, Any]:

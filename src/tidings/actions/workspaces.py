@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
+from tidings.actions.auth import LOGIN, issue_token
 from tidings.actions.members import insert_member
 from tidings.core import names
 from tidings.core.permissions import ChannelKind
 from tidings.core.roles import Role
-from tidings.errors import AlreadyExists
+from tidings.errors import AlreadyExists, Conflict
 from tidings.store.models import channel_members, channels, workspaces
 from tidings.store.tx import Tx
 
@@ -63,3 +66,35 @@ def create_workspace(
         )
     tx.emit(workspace_id, "workspace.created", {"id": workspace_id, "slug": slug})
     return {"id": workspace_id, "slug": slug, "name": name.strip(), "owner_id": owner_id}
+
+
+def set_up_first_workspace(
+    tx: Tx,
+    *,
+    name: str,
+    owner_email: str,
+    owner_password: str,
+    owner_name: str,
+    owner_time_zone: str,
+    lifetime: timedelta,
+) -> dict[str, Any]:
+    """First-run setup from the browser: only while the server has no workspace at all,
+    so that nobody can add a workspace to a running server this way."""
+    if has_workspace(tx.conn):
+        raise Conflict("This server is set up already; sign in instead")
+    made = create_workspace(
+        tx,
+        name=name,
+        owner_email=owner_email,
+        owner_password=owner_password,
+        owner_name=owner_name,
+        owner_time_zone=owner_time_zone,
+    )
+    issued = issue_token(
+        tx, made["id"], made["owner_id"], name="sign-in", kind=LOGIN, lifetime=lifetime
+    )
+    return {**made, "token": issued["token"]}
+
+
+def has_workspace(conn: Connection) -> bool:
+    return conn.execute(select(workspaces.c.id).limit(1)).first() is not None

@@ -36,6 +36,7 @@ from tidings.live.hub import Hub
 from tidings.store.database import Database
 from tidings.store.tx import PendingEvent
 from tidings.web import pages
+from tidings.web.errors import render_error
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -104,7 +105,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         dependencies=[Depends(ids_in_range)],
     )
     app.state.services = svc
-    problems.install(app)
+    problems.install(app, PREFIX, render_error)
     for module in (
         health,
         auth,
@@ -118,6 +119,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)
-    app.include_router(pages.router)
+    pages.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -59,21 +60,39 @@ def _validation(exc: RequestValidationError) -> Response:
     return problem(422, "invalid_input", "The request is not valid", detail, errors=errors)
 
 
-def install(app: FastAPI) -> None:
+# Renders an error for a web page: (request, status, title, detail, exception).
+PageRenderer = Callable[[Request, int, str, str, object], Response]
+
+
+def install(app: FastAPI, api_prefix: str, page: PageRenderer) -> None:
+    """One handler per kind of failure; paths under ``api_prefix`` get problem+json,
+    every other path (the web UI) gets ``page``."""
+
+    def answer(request: Request, response: Response, exc: object) -> Response:
+        if request.url.path.startswith(api_prefix):
+            return response
+        body = orjson.loads(bytes(response.body))
+        return page(request, response.status_code, body["title"], body["detail"], exc)
+
     @app.exception_handler(TidingsError)
-    async def _tidings(_: Request, exc: TidingsError) -> Response:
-        return from_error(exc)
+    async def _tidings(request: Request, exc: TidingsError) -> Response:
+        return answer(request, from_error(exc), exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
-        return _validation(exc)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return answer(request, _validation(exc), exc)
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> Response:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        return answer(
+            request, problem(exc.status_code, code, str(exc.detail), str(exc.detail)), exc
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "internal_error", "Internal error", "Something went wrong on our side")
+        crashed = problem(
+            500, "internal_error", "Internal error", "Something went wrong on our side"
+        )
+        return answer(request, crashed, exc)

@@ -104,6 +104,10 @@ class PosterIn(In):
     can_post_topics: bool
 
 
+class MuteIn(In):
+    muted: bool
+
+
 class MessageIn(In):
     body: str
     priority: Priority = "normal"
@@ -186,6 +190,7 @@ class Channel(BaseModel):
     created_by: int
     created_at: str
     is_member: bool | None = None
+    is_muted: bool | None = None
 
 
 class Reaction(BaseModel):

@@ -8,7 +8,9 @@ nothing about private channels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tidings.core.roles import RANK, Actor, Role
 from tidings.errors import Forbidden, NotFound
@@ -126,3 +128,30 @@ def require_invite(actor: Actor, role: Role) -> None:
     require_admin(actor)
     if RANK[role] >= RANK[Role.ADMIN] and actor.role is not Role.OWNER:
         raise Forbidden("Only an owner may invite admins or owners")
+
+
+def allows(rule: Callable[..., None], *args: Any) -> bool:
+    """A rule asked as a question, so a surface can offer only what it would permit."""
+    try:
+        rule(*args)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+def channel_abilities(actor: Actor, channel: ChannelFacts) -> dict[str, bool]:
+    """What the member may do in one channel, for showing the right controls."""
+    return {
+        "post": allows(require_post, actor, channel),
+        "start_topic": allows(require_start_topic, actor, channel),
+        "manage": allows(require_manage_channel, actor, channel),
+        "join": not channel.is_member and allows(require_join, actor, channel),
+        "add_members": allows(require_add_members, actor, channel),
+    }
+
+
+def message_abilities(actor: Actor, author_id: int) -> dict[str, bool]:
+    return {
+        "edit": allows(require_edit_message, actor, author_id),
+        "delete": allows(require_delete_message, actor, author_id),
+    }

@@ -49,7 +49,7 @@ def list_channels(
 ) -> list[dict[str, Any]]:
     membership = channel_members.alias("mine")
     query = (
-        select(channels, membership.c.member_id.label("me"))
+        select(channels, membership.c.member_id.label("me"), membership.c.is_muted)
         .select_from(
             channels.outerjoin(
                 membership,
@@ -65,7 +65,10 @@ def list_channels(
     if not include_archived:
         query = query.where(channels.c.is_archived.is_(False))
     return [
-        views.channel(row, is_member=row["me"] is not None)
+        {
+            **views.channel(row, is_member=row["me"] is not None),
+            "is_muted": bool(row["is_muted"]),
+        }
         for row in conn.execute(query).mappings()
     ]
 
@@ -78,6 +81,17 @@ def get_channel(conn: Connection, actor: Actor, channel_id: int) -> dict[str, An
         select(func.count()).where(channel_members.c.channel_id == channel_id)
     ).scalar_one()
     return {**views.channel(row, is_member=facts.is_member), "member_count": count}
+
+
+def is_channel_muted(conn: Connection, actor: Actor, channel_id: int) -> bool:
+    return bool(
+        conn.execute(
+            select(channel_members.c.is_muted).where(
+                channel_members.c.channel_id == channel_id,
+                channel_members.c.member_id == actor.member_id,
+            )
+        ).scalar()
+    )
 
 
 def channel_member_ids(conn: Connection, actor: Actor, channel_id: int) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from tidings import views
@@ -88,7 +88,11 @@ def _topic_rows(conn: Connection, actor: Actor) -> list[Any]:
             topics.c.last_message_id > pointer,
             func.coalesce(sub.c.state, "none") != "muted",
         )
-        .group_by(topics.c.id, topics.c.title, channels.c.id, channels.c.name)
+        .group_by(
+            topics.c.id, topics.c.title, channels.c.id, channels.c.name, channel_members.c.is_muted
+        )
+        # A muted channel stays out unless the member is mentioned in it.
+        .having(or_(channel_members.c.is_muted.is_(False), columns[1] > 0))
     )
     return conn.execute(query).mappings().all()
 

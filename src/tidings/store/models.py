@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from tidings.store.types import Id, UTCDateTime
@@ -136,6 +137,7 @@ channel_members = Table(
     Column("can_post_topics", Boolean, nullable=False, server_default="0"),
     Column("read_floor", Id, nullable=False, server_default="0"),
     Column("joined_at", UTCDateTime, nullable=False),
+    Column("is_muted", Boolean, nullable=False, server_default=false()),
 )
 
 topics = Table(

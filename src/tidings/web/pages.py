@@ -1,23 +1,31 @@
-"""The landing page and the page an invitation link opens."""
+"""The web UI: its routes, static files, and CSRF protection on every form."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
-router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+from tidings.web.routes import (
+    admin,
+    channels,
+    groups,
+    home,
+    people,
+    search,
+    settings,
+    signin,
+    threads,
+)
+from tidings.web.session import check_csrf
+
+STATIC = Path(__file__).with_name("static")
 
 
-@router.get("/", response_class=HTMLResponse)
-async def index(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "index.html")
-
-
-@router.get("/invite/{token}", response_class=HTMLResponse)
-async def invitation(request: Request, token: str) -> HTMLResponse:
-    """A form that accepts the invitation through the API; nothing is decided here."""
-    return templates.TemplateResponse(request, "invite.html", {"token": token})
+def install(app: FastAPI) -> None:
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+    for module in (signin, home, threads, channels, search, people, groups, settings, admin):
+        router.include_router(module.router)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

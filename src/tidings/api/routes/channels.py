@@ -111,6 +111,16 @@ async def set_poster(
     )
 
 
+@router.put("/channels/{channel_id}/mute", response_model=schemas.Channel)
+async def mute_channel(
+    channel_id: int, body: schemas.MuteIn, request: Request, actor: Actor = Depends(current_actor)
+) -> Response:
+    """Mute or unmute the channel for yourself: it leaves the Inbox unless you are mentioned."""
+    return await write(
+        request, actor, lambda tx: channels.set_channel_muted(tx, actor, channel_id, body.muted)
+    )
+
+
 @router.get("/channels/{channel_id}/topics", response_model=schemas.TopicPage)
 async def list_topics(
     channel_id: int,

@@ -1,7 +1,8 @@
 """The live event stream, as WebSocket and as Server-Sent Events.
 
 Both resume with ``since=<event id>`` (SSE also honours ``Last-Event-ID``).
-Browsers cannot set headers on either, so the token may come as ``?token=``.
+Browsers cannot set headers on either, so the token may come as ``?token=``, or
+from the web UI's session cookie when the request comes from this site's own pages.
 """
 
 from __future__ import annotations
@@ -12,20 +13,37 @@ from collections.abc import AsyncIterator
 
 import orjson
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.requests import HTTPConnection
 from starlette.responses import StreamingResponse
 
 from tidings.api.authn import bearer, digest_of
 from tidings.api.deps import authenticate, client_address, services
 from tidings.errors import InvalidInput, TidingsError
 from tidings.live.hub import Delivered, Subscriber
+from tidings.web.session import session_token
 
 router = APIRouter(tags=["events"])
 HEARTBEAT = b'{"type":"heartbeat"}'
 HEARTBEAT_TEXT = HEARTBEAT.decode()
 
 
-def _token(header: str | None, query: str | None) -> str:
-    return query if query else bearer(header)
+def _token(connection: HTTPConnection) -> str:
+    query = connection.query_params.get("token")
+    if query:
+        return query
+    header = connection.headers.get("authorization")
+    cookie = session_token(connection)
+    if header is None and cookie is not None and _same_origin(connection):
+        return cookie
+    return bearer(header)
+
+
+def _same_origin(connection: HTTPConnection) -> bool:
+    """A cookie rides along on cross-site WebSocket handshakes too; only our pages count."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return connection.scope["type"] == "http"  # same-origin EventSource sends none
+    return origin.split("://", 1)[-1] == connection.headers.get("host")
 
 
 def _since(value: str | None) -> int | None:
@@ -62,7 +80,7 @@ async def events_sse(
 ) -> StreamingResponse:
     """Server-Sent Events; ``id:`` carries the event id to resume from."""
     svc = services(request)
-    token = _token(request.headers.get("authorization"), token)
+    token = _token(request)
     actor = await authenticate(svc, token, client_address(request))
     start = _since(since if since is not None else request.headers.get("last-event-id"))
     sub = await svc.hub.subscribe(actor, start, digest_of(token))
@@ -98,9 +116,7 @@ async def events_ws(websocket: WebSocket) -> None:
     """One JSON event per text frame: {"id", "type", "at", "data"}."""
     svc = websocket.app.state.services
     try:
-        raw_token = _token(
-            websocket.headers.get("authorization"), websocket.query_params.get("token")
-        )
+        raw_token = _token(websocket)
         actor = await authenticate(
             svc,
             raw_token,

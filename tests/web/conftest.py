@@ -1,0 +1,95 @@
+"""Real Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against the
+running test server; axe-core from npm for accessibility checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+
+from tests.support import PASSWORD, LiveServer, Person
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+expect.set_options(timeout=10_000)
+
+
+def _require(path: Path, what: str) -> None:
+    if path.exists():
+        return
+    message = f"{what} is missing at {path}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {message}: .ci/run and `make test` install it")
+    pytest.skip(f"browser tests skipped: {message} (apt-get install chromium; npm ci)")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    _require(CHROMIUM, "Chromium")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+Opener = Callable[..., Page]
+
+
+@pytest.fixture
+def open_browser(chromium: Browser) -> Iterator[Opener]:
+    """Open a fresh browser profile (its own cookies and storage) on the server;
+    ``person`` signs in first. Pages record script errors, which fail the test."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def open_(server: LiveServer, person: Person | None = None, **options: object) -> Page:
+        options.setdefault("viewport", {"width": 1280, "height": 860})
+        context = chromium.new_context(base_url=server.url, **options)  # type: ignore[arg-type]
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        if person is not None:
+            sign_in(page, person.email)
+            expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+            page.wait_for_load_state()  # the page's scripts have run
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not errors, f"script errors in the page: {errors}"
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def serious_violations(page: Page) -> list[dict[str, object]]:
+    """axe-core's serious and critical findings for the page as it is now."""
+    _require(AXE, "axe-core")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

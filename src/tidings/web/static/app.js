@@ -231,6 +231,7 @@ document.body.addEventListener("htmx:afterRequest", (event) => {
   text.value = "";
   clearReply();
   composer.querySelector("#composer-preview").innerHTML = '<p class="hint">Nothing to preview yet.</p>';
+  composer.querySelector(".composer-body").classList.remove("previewing");
   text.removeAttribute("aria-invalid");
   composer.dispatchEvent(new Event("tidings:sent"));
   text.focus();
@@ -300,7 +301,12 @@ function choose(text, token, choice) {
   closeMenu();
   text.dispatchEvent(new Event("input", {bubbles: true}));
 }
-document.addEventListener("input", (event) => { if (event.target.matches("textarea[data-autocomplete]")) openMenu(event.target); });
+document.addEventListener("input", (event) => {
+  if (!event.target.matches("textarea[data-autocomplete]")) return;
+  openMenu(event.target);
+  // The preview pane opens once there is something to preview.
+  event.target.closest(".composer-body")?.classList.toggle("previewing", event.target.value.trim() !== "");
+});
 document.addEventListener("keydown", (event) => {
   if (!menu || event.target !== menu.text) return;
   const items = menu.list.children;

@@ -36,7 +36,17 @@ class Settings(BaseSettings):
         "info", description="Application log level"
     )
     access_log: bool = Field(True, description="Write one access-log line per request")
-    run_jobs: bool = Field(True, description="Run the background job worker in-process")
+    run_jobs: bool = Field(
+        True,
+        description="Run due jobs (reminders, scheduled work) inside `tidings serve`; "
+        "turn off when `tidings worker` processes run them instead",
+    )
+    job_lease_seconds: int = Field(
+        300,
+        ge=1,
+        description="Seconds a worker holds a claimed job; a job whose worker died "
+        "is run again once its lease runs out",
+    )
     max_message_length: int = Field(
         20_000, ge=100, description="Longest message body, in characters"
     )

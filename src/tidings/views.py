@@ -117,3 +117,43 @@ def token(row: Mapping[Any, Any]) -> dict[str, Any]:
         "expires_at": iso(row["expires_at"]),
         "revoked_at": iso(row["revoked_at"]),
     }
+
+
+def expectation(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "message_id": row["message_id"],
+        "channel_id": row["channel_id"],
+        "topic_id": row["topic_id"],
+        "conversation_id": row["conversation_id"],
+        "debtor_id": row["debtor_id"],
+        "creditor_id": row["creditor_id"],
+        "kind": row["kind"],
+        "deadline": iso(row["deadline"]),
+        "due_at": iso(row["due_at"]),
+        "state": row["state"],
+        "created_at": iso(row["created_at"]),
+        "nudged_at": iso(row["nudged_at"]),
+        "breached_at": iso(row["breached_at"]),
+        "resolved_at": iso(row["resolved_at"]),
+        "resolved_by_message_id": row["resolved_by_message_id"],
+        "note": row["note"],
+    }
+
+
+def notification(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "message_id": row["message_id"],
+        "expectation_id": row["expectation_id"],
+        "priority": row["priority"],
+        "title": row["title"],
+        "action": row["action"],
+        "code": row["code"],
+        "reason": row["reason"],
+        "deliver_at": iso(row["deliver_at"]),
+        "delivered_at": iso(row["delivered_at"]),
+        "seen_at": iso(row["seen_at"]),
+        "created_at": iso(row["created_at"]),
+    }

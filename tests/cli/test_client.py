@@ -5,38 +5,13 @@ from __future__ import annotations
 import json
 import stat
 import threading
-from collections.abc import Callable
-from pathlib import Path
 
 import httpx
-import pytest
-from typer.testing import CliRunner, Result
 from websockets.sync.server import ServerConnection, serve
 
-from tests.support import PASSWORD, Person, Team, free_port
-from tidings.cli import app
-from tidings.cli.client import PROFILE_ENV, Server
-
-Cli = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    """Run ``tidings …``; ``profile=`` picks whose profile file (one per person)."""
-    runner = CliRunner()
-
-    def run(*args: str, profile: str = "me", input: str | None = None) -> Result:
-        env = {PROFILE_ENV: str(tmp_path / f"{profile}.json"), "COLUMNS": "200"}
-        return runner.invoke(app, list(args), env=env, input=input)
-
-    return run
-
-
-def _login(cli: Cli, team: Team, person: Person, profile: str = "me") -> None:
-    result = cli(
-        "login", team.server.url, "--email", person.email, "--password", PASSWORD, profile=profile
-    )
-    assert result.exit_code == 0, result.output
+from tests.cli.terminal import Cli, login, one_error
+from tests.support import PASSWORD, Team, free_port
+from tidings.cli.client import Server
 
 
 def _topic(team: Team, title: str) -> dict:
@@ -47,17 +22,8 @@ def _topic(team: Team, title: str) -> dict:
     return found[0]
 
 
-def _one_error(result: Result) -> str:
-    assert result.exit_code == 1, result.output
-    assert result.stdout == ""
-    assert "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
-
-
 def test_login_saves_a_profile_only_its_owner_may_read(cli: Cli, team: Team, tmp_path) -> None:
-    _login(cli, team, team.member)
+    login(cli, team, team.member)
     path = tmp_path / "me.json"
     saved = json.loads(path.read_text())
     assert saved["url"] == team.server.url
@@ -75,7 +41,7 @@ def test_login_asks_for_what_is_missing(cli: Cli, team: Team) -> None:
 
 
 def test_post_starts_a_topic_then_appends_and_read_prints_both(cli: Cli, team: Team) -> None:
-    _login(cli, team, team.member)
+    login(cli, team, team.member)
     first = cli("post", "#general", "Release notes", "First **draft**")
     assert first.exit_code == 0, first.output
     assert "Posted to #general › Release notes" in first.stdout
@@ -92,8 +58,8 @@ def test_post_starts_a_topic_then_appends_and_read_prints_both(cli: Cli, team: T
 
 
 def test_inbox_shows_what_another_member_posted_until_it_is_read(cli: Cli, team: Team) -> None:
-    _login(cli, team, team.member)
-    _login(cli, team, team.owner, profile="owner")
+    login(cli, team, team.member)
+    login(cli, team, team.owner, profile="owner")
     assert cli("post", "#general", "Inbox check", "@owner can you look?").exit_code == 0
     inbox = cli("inbox", profile="owner")
     assert inbox.exit_code == 0, inbox.output
@@ -105,7 +71,7 @@ def test_inbox_shows_what_another_member_posted_until_it_is_read(cli: Cli, team:
 
 
 def test_search_finds_with_an_operator(cli: Cli, team: Team) -> None:
-    _login(cli, team, team.member)
+    login(cli, team, team.member)
     assert cli("post", "#general", "Airships", "The zeppelin & balloon crew lands").exit_code == 0
     found = cli("search", "from:@member zeppelin", "--limit", "5")
     assert found.exit_code == 0, found.output
@@ -115,7 +81,7 @@ def test_search_finds_with_an_operator(cli: Cli, team: Team) -> None:
 
 
 def test_a_direct_message_by_handle(cli: Cli, team: Team) -> None:
-    _login(cli, team, team.member)
+    login(cli, team, team.member)
     sent = cli("post", "@owner", "psst, a direct word")
     assert sent.exit_code == 0, sent.output
     assert "Posted to @owner" in sent.stdout
@@ -123,12 +89,12 @@ def test_a_direct_message_by_handle(cli: Cli, team: Team) -> None:
     assert conversation["member_ids"] == sorted([team.owner.id, team.member.id])
     messages = team.owner.get(f"/conversations/{conversation['id']}/messages").json()["items"]
     assert [m["body"] for m in messages] == ["psst, a direct word"]
-    _login(cli, team, team.owner, profile="owner")
+    login(cli, team, team.owner, profile="owner")
     assert "psst, a direct word" in cli("read", "@member", profile="owner").stdout
 
 
 def test_tail_prints_events_from_the_start(cli: Cli, team: Team) -> None:
-    _login(cli, team, team.member)
+    login(cli, team, team.member)
     raw = cli("tail", "--count", "2", "--since", "0", "--json")
     assert raw.exit_code == 0, raw.output
     events = [json.loads(line) for line in raw.stdout.splitlines()]
@@ -171,7 +137,7 @@ def test_tail_with_a_refused_token_says_why(cli: Cli, team: Team, tmp_path) -> N
     profile = {"url": team.server.url, "token": "tdg_revoked", "workspace": "x", "member_id": 1}
     (tmp_path / "me.json").write_text(json.dumps(profile))
     result = cli("tail", "--json", "--count", "1")
-    assert _one_error(result) == "error: The token is invalid, expired or revoked"
+    assert one_error(result) == "error: The token is invalid, expired or revoked"
 
 
 class LosesTheFirstAnswer(httpx.BaseTransport):
@@ -207,7 +173,7 @@ def test_a_retried_post_is_stored_once(team: Team) -> None:
 
 
 def test_logout_revokes_the_token_and_forgets_the_profile(cli: Cli, team: Team, tmp_path) -> None:
-    _login(cli, team, team.member)
+    login(cli, team, team.member)
     token = json.loads((tmp_path / "me.json").read_text())["token"]
     assert cli("logout").exit_code == 0
     assert not (tmp_path / "me.json").exists()
@@ -219,23 +185,23 @@ def test_logout_revokes_the_token_and_forgets_the_profile(cli: Cli, team: Team, 
 
 def test_a_wrong_password_is_one_line_and_exit_1(cli: Cli, team: Team, tmp_path) -> None:
     result = cli("login", team.server.url, "--email", team.member.email, "--password", "nope")
-    assert _one_error(result) == "error: Email or password is wrong"
+    assert one_error(result) == "error: Email or password is wrong"
     assert not (tmp_path / "me.json").exists()
 
 
 def test_a_refusal_from_the_server_is_one_line(cli: Cli, team: Team) -> None:
-    _login(cli, team, team.member)
+    login(cli, team, team.member)
     result = cli("post", "#announcements", "Big news", "Members may not start this")
-    assert _one_error(result) == (
+    assert one_error(result) == (
         "error: Only admins and named posters may start topics in announcements"
     )
 
 
 def test_without_a_profile_it_says_how_to_sign_in(cli: Cli) -> None:
-    assert _one_error(cli("inbox")) == "error: not signed in; run: tidings login URL"
+    assert one_error(cli("inbox")) == "error: not signed in; run: tidings login URL"
 
 
 def test_an_unreachable_server_is_one_line(cli: Cli) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = cli("login", url, "--email", "ana@example.com", "--password", PASSWORD)
-    assert _one_error(result) == f"error: cannot reach {url}"
+    assert one_error(result) == f"error: cannot reach {url}"

@@ -343,3 +343,44 @@ def test_keyboard_shortcuts_and_their_help(team: Team, open_browser: Opener) -> 
     expect(page).to_have_url(re.compile(rf"/t/{topic_id}"))
     page.keyboard.press("r")
     expect(page.get_by_label("Message", exact=True)).to_be_focused()
+
+
+def test_ask_for_a_reply_from_the_composer_with_a_preview_and_chips_on_both_sides(
+    team: Team, open_browser: Opener
+) -> None:
+    topic_id = new_topic(team, "Contract review")
+    author = open_browser(team.server, team.owner)
+    reader = open_browser(team.server, team.member)
+    for page in (author, reader):
+        page.goto(f"/t/{topic_id}")
+        wait_live(page)
+    author.get_by_text("Ask for a reply", exact=True).click()
+    author.get_by_label("From").fill("@member")
+    author.get_by_label("Message", exact=True).fill("Please check clause 4 by Thursday")
+    preview = author.locator("#reply-preview")
+    expect(preview).to_contain_text("Member is")
+    expect(preview).to_contain_text("expect a reply by")
+    author.get_by_role("button", name="Send").click()
+    sent = message(author, "clause 4")
+    expect(sent.locator(".chip")).to_contain_text("Waiting for Member")
+    seen = message(reader, "clause 4")
+    expect(seen.locator(".chip")).to_contain_text("You owe Olive Owner a reply")
+    [owed] = team.member.get("/expectations").json()["items"]
+    assert owed["kind"] == "ask" and owed["creditor_id"] == team.owner.id
+    send(reader, "Clause 4 is fine")
+    expect(message(author, "clause 4").locator(".chip")).to_contain_text("Member replied")
+
+
+def test_an_ask_for_someone_unknown_is_refused_and_keeps_the_text(
+    team: Team, open_browser: Opener
+) -> None:
+    topic_id = new_topic(team, "Typos")
+    page = open_browser(team.server, team.owner)
+    page.goto(f"/t/{topic_id}")
+    page.get_by_text("Ask for a reply", exact=True).click()
+    page.get_by_label("From").fill("@nobody")
+    page.get_by_label("Message", exact=True).fill("Who owns this?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#composer-error")).to_contain_text("No one here is called @nobody")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Who owns this?")
+    expect(page.get_by_label("From")).to_have_value("@nobody")

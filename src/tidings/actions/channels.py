@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 
 from tidings import views
 from tidings.core import names
+from tidings.core.expectations import check_response_minutes
 from tidings.core.permissions import (
     ChannelFacts,
     ChannelKind,
@@ -22,7 +23,13 @@ from tidings.core.permissions import (
 from tidings.core.roles import Actor
 from tidings.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from tidings.store.lookups import active_member_ids, channel_facts
-from tidings.store.models import channel_members, channels, messages
+from tidings.store.models import (
+    channel_members,
+    channel_responders,
+    channels,
+    messages,
+    user_groups,
+)
 from tidings.store.tx import CHANNEL, MEMBERS, STAFF, Tx
 from tidings.store.upsert import insert_ignore
 
@@ -255,3 +262,76 @@ def change_channel(
     if is_archived is not None:
         result = set_archived(tx, actor, channel_id, is_archived)
     return result
+
+
+def set_response(
+    tx: Tx,
+    actor: Actor,
+    channel_id: int,
+    *,
+    response_minutes: int | None,
+    allow_urgent: bool,
+    urgent_budget: int,
+    responder_ids: Iterable[int] = (),
+    responder_group_ids: Iterable[int] = (),
+) -> dict[str, Any]:
+    """The channel's response expectation (a working-time window for a first reply to
+    new topics), who responds, and whether urgent may bypass working hours here."""
+    facts = channel_facts(tx.conn, actor, channel_id)
+    require_manage_channel(actor, facts)
+    check_response_minutes(response_minutes)
+    if not 0 <= urgent_budget <= 50:
+        raise InvalidInput("The urgent budget is 0 to 50 a day", field="urgent_budget")
+    people = sorted(set(responder_ids))
+    groups = sorted(set(responder_group_ids))
+    active_member_ids(tx.conn, actor.workspace_id, people)
+    known = set(
+        tx.conn.execute(
+            select(user_groups.c.id).where(
+                user_groups.c.id.in_(groups), user_groups.c.workspace_id == actor.workspace_id
+            )
+        ).scalars()
+    )
+    if known != set(groups):
+        raise InvalidInput("No such group", field="responder_group_ids")
+    if response_minutes is not None and not (people or groups):
+        raise InvalidInput(
+            "Name the responders who owe new topics a first reply", field="responder_ids"
+        )
+    tx.conn.execute(
+        update(channels)
+        .where(channels.c.id == channel_id)
+        .values(
+            response_minutes=response_minutes,
+            allow_urgent=allow_urgent,
+            urgent_budget=urgent_budget,
+        )
+    )
+    tx.conn.execute(delete(channel_responders).where(channel_responders.c.channel_id == channel_id))
+    rows = [{"channel_id": channel_id, "member_id": m, "group_id": None} for m in people]
+    rows += [{"channel_id": channel_id, "member_id": None, "group_id": g} for g in groups]
+    if rows:
+        tx.conn.execute(channel_responders.insert(), rows)
+    view = channel_response(tx.conn, channel_id)
+    _announce(tx, facts, "channel.response", {"channel_id": channel_id, **view})
+    return view
+
+
+def channel_response(conn: Any, channel_id: int) -> dict[str, Any]:
+    row = conn.execute(
+        select(
+            channels.c.response_minutes, channels.c.allow_urgent, channels.c.urgent_budget
+        ).where(channels.c.id == channel_id)
+    ).one()
+    responders = conn.execute(
+        select(channel_responders.c.member_id, channel_responders.c.group_id).where(
+            channel_responders.c.channel_id == channel_id
+        )
+    ).all()
+    return {
+        "response_minutes": row.response_minutes,
+        "allow_urgent": bool(row.allow_urgent),
+        "urgent_budget": row.urgent_budget,
+        "responder_ids": sorted(r.member_id for r in responders if r.member_id is not None),
+        "responder_group_ids": sorted(r.group_id for r in responders if r.group_id is not None),
+    }

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from tidings import views
+from tidings.actions.expectations import recompute_due
 from tidings.core import names
 from tidings.core.credentials import hash_password, verify_password
 from tidings.core.permissions import require_assign_role
@@ -167,6 +168,8 @@ def update_profile(
     if values:
         tx.conn.execute(update(members).where(members.c.id == actor.member_id).values(**values))
     view = views.member(member_row(tx.conn, actor.workspace_id, actor.member_id))
+    if "time_zone" in values:
+        recompute_due(tx, actor.workspace_id, actor.member_id)
     if values.keys() - {"password_hash"}:
         tx.emit(actor.workspace_id, "member.updated", view, audience=WORKSPACE)
     return view

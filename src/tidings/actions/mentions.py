@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from tidings.store.models import members, user_group_members, user_groups
-from tidings.store.tx import Tx
 
 
 @dataclass(frozen=True)
@@ -16,17 +16,17 @@ class Resolved:
     member_ids: frozenset[int]  # everyone mentioned, groups expanded
 
 
-def resolve_mentions(tx: Tx, workspace_id: int, handles: frozenset[str]) -> Resolved:
+def resolve_mentions(conn: Connection, workspace_id: int, handles: frozenset[str]) -> Resolved:
     if not handles:
         return Resolved({}, frozenset())
-    people = tx.conn.execute(
+    people = conn.execute(
         select(members.c.id, members.c.handle).where(
             members.c.workspace_id == workspace_id,
             members.c.handle.in_(handles),
             members.c.is_active.is_(True),
         )
     ).all()
-    groups = tx.conn.execute(
+    groups = conn.execute(
         select(user_groups.c.handle, user_group_members.c.member_id)
         .select_from(user_groups.outerjoin(user_group_members))
         .where(user_groups.c.workspace_id == workspace_id, user_groups.c.handle.in_(handles))

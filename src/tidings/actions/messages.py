@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
 from tidings import views
+from tidings.actions.expectations import check_asks, expect_replies, settle_by_reply
 from tidings.actions.mentions import resolve_mentions
+from tidings.actions.notifications import check_urgent_budget, notify_message
 from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
 from tidings.actions.subscriptions import follow_topic
 from tidings.core.markdown import ParsedBody
@@ -20,6 +23,7 @@ from tidings.store.models import (
     channels,
     conversation_reads,
     conversations,
+    members,
     mentions,
     message_edits,
     messages,
@@ -82,14 +86,22 @@ def post_message(
     reply_to_id: int | None = None,
     quote_of_id: int | None = None,
     max_length: int = DEFAULT_MAX_LENGTH,
+    asks: Iterable[Mapping[str, Any]] = (),
+    first_in_topic: bool = False,
+    title: str = "",
 ) -> dict[str, Any]:
-    """Store a message where ``place`` says, with mentions, counters and its event."""
+    """Store a message where ``place`` says, with mentions, counters and its event;
+    settle the replies it gives, record the replies it expects, and notify."""
     body = check_body(body, max_length)
     level = _check_priority(priority)
     _check_reference(tx, actor, place, reply_to_id, "reply_to_id")
     _check_reference(tx, actor, place, quote_of_id, "quote_of_id")
+    checked_asks = check_asks(tx, actor, place, asks)
+    urgent_allowed = level is Priority.URGENT and check_urgent_budget(
+        tx, actor.member_id, place, _zone(tx, actor.member_id)
+    )
     parsed = ParsedBody(body)
-    resolved = resolve_mentions(tx, actor.workspace_id, parsed.mentions)
+    resolved = resolve_mentions(tx.conn, actor.workspace_id, parsed.mentions)
     values = {
         "workspace_id": actor.workspace_id,
         **place.columns,
@@ -113,7 +125,17 @@ def post_message(
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
     view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
     place.emit(tx, "message.created", view)
-    return view
+    settle_by_reply(tx, actor, place, message_id)
+    owed = expect_replies(tx, actor, place, message_id, checked_asks, first_in_topic=first_in_topic)
+    asked = {a["member_id"] for a in checked_asks}
+    notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
+    return {**view, "expectations": owed}
+
+
+def _zone(tx: Tx, member_id: int) -> str:
+    return str(
+        tx.conn.execute(select(members.c.time_zone).where(members.c.id == member_id)).scalar_one()
+    )
 
 
 def send_to_topic(tx: Tx, actor: Actor, topic_id: int, **fields: Any) -> dict[str, Any]:
@@ -201,7 +223,7 @@ def edit_message(
         )
     )
     parsed = ParsedBody(body)
-    resolved = resolve_mentions(tx, actor.workspace_id, parsed.mentions)
+    resolved = resolve_mentions(tx.conn, actor.workspace_id, parsed.mentions)
     html = parsed.html(resolved.known)
     tx.conn.execute(
         update(messages)

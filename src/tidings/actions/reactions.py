@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from tidings.actions.expectations import settle_by_reaction
 from tidings.actions.places import place_of_message
 from tidings.core import names
 from tidings.core.roles import Actor
@@ -41,6 +42,7 @@ def add_reaction(tx: Tx, actor: Actor, message_id: int, emoji: str) -> dict[str,
     payload = _payload(actor, message_id, emoji, place)
     if added:
         place.emit(tx, "reaction.added", payload)
+        settle_by_reaction(tx, actor, message_id, emoji)
     return payload
 
 

@@ -53,7 +53,7 @@ def create_topic(
     topic = views.topic({**values, "id": topic_id})
     tx.emit(actor.workspace_id, "topic.created", topic, audience=CHANNEL, channel_id=channel_id)
     place = Place(actor.workspace_id, channel=facts, topic_id=topic_id)
-    message = post_message(tx, actor, place, body=body, **fields)
+    message = post_message(tx, actor, place, body=body, first_in_topic=True, title=title, **fields)
     topic = views.topic(topic_row(tx.conn, actor.workspace_id, topic_id))
     return {**topic, "first_message": message}
 

@@ -19,9 +19,11 @@ from tidings.api.limits import BodyLimit
 from tidings.api.ratelimit import RateLimiter
 from tidings.api.routes import (
     auth,
+    availability,
     channels,
     conversations,
     events,
+    expectations,
     groups,
     health,
     inbox,
@@ -32,6 +34,7 @@ from tidings.api.routes import (
 from tidings.api.services import Services
 from tidings.clock import Clock
 from tidings.config import Settings
+from tidings.jobs import Worker
 from tidings.live.hub import Hub
 from tidings.store.database import Database
 from tidings.store.tx import PendingEvent
@@ -86,6 +89,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             asyncio.create_task(svc.hub.poll(POLL_SECONDS), name="hub-poll"),
             asyncio.create_task(_sweep_events(svc), name="event-retention"),
         ]
+        if svc.settings.run_jobs:
+            worker = Worker.from_settings(svc.db, svc.settings)
+            background.append(asyncio.create_task(worker.run_forever(), name="jobs"))
         try:
             yield
         finally:
@@ -110,6 +116,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         health,
         auth,
         users,
+        availability,
+        expectations,
         channels,
         topics,
         messages,

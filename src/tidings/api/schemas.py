@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from tidings.store.types import MAX_ID
 
@@ -108,11 +108,21 @@ class MuteIn(In):
     muted: bool
 
 
+class AskIn(In):
+    member_id: Id
+    deadline: Annotated[AwareDatetime, Field(strict=False)] | None = Field(
+        None, description="When the reply is due; without one, the reply window applies"
+    )
+
+
 class MessageIn(In):
     body: str
     priority: Priority = "normal"
     reply_to_id: Id | None = None
     quote_of_id: Id | None = None
+    asks: list[AskIn] = Field(
+        default_factory=list, max_length=50, description="Members expected to reply"
+    )
 
 
 class TopicIn(MessageIn):
@@ -199,6 +209,33 @@ class Reaction(BaseModel):
     member_ids: list[int]
 
 
+class Expectation(BaseModel):
+    id: int
+    message_id: int
+    channel_id: int | None
+    topic_id: int | None
+    conversation_id: int | None
+    debtor_id: int
+    creditor_id: int
+    kind: Literal["ask", "channel", "dm"]
+    deadline: str | None
+    due_at: str
+    state: Literal["open", "met", "declined", "breached"]
+    created_at: str
+    nudged_at: str | None
+    breached_at: str | None
+    resolved_at: str | None
+    resolved_by_message_id: int | None
+    note: str
+    topic_title: str | None = Field(None, description="In lists: the topic's title")
+    excerpt: str | None = Field(None, description="In lists: the message's first 200 characters")
+
+
+class ExpectationPage(BaseModel):
+    items: list[Expectation]
+    next_cursor: str | None
+
+
 class Message(BaseModel):
     id: int
     channel_id: int | None
@@ -214,6 +251,9 @@ class Message(BaseModel):
     edited_at: str | None
     deleted: bool
     reactions: list[Reaction]
+    expectations: list[Expectation] | None = Field(
+        None, description="On a newly sent message: the replies it expects"
+    )
 
 
 class Topic(BaseModel):
@@ -309,3 +349,58 @@ class SearchHit(BaseModel):
 class SearchPage(BaseModel):
     items: list[SearchHit]
     next_cursor: str | None
+
+
+Week = dict[str, list[list[str]]]
+# ISO 8601 with an offset; strict mode would refuse the string form JSON carries.
+When = Annotated[AwareDatetime, Field(strict=False)]
+
+
+class HoursIn(In):
+    working_hours: Week | None = Field(
+        None, description='Weekly working hours, local time: {"mon": [["09:00", "17:00"]], …}'
+    )
+    office_hours: Week | None = Field(None, description="When you are happy to be reached live")
+    holidays: list[str] | None = Field(None, max_length=400, description="ISO dates")
+    dm_reply_minutes: int | None = Field(
+        None, description="Working minutes within which you aim to answer direct messages"
+    )
+
+
+class StatusIn(In):
+    state: Literal["available", "focus", "away", "out_of_office"]
+    until: When | None = None
+    text: str = Field("", max_length=120)
+    emoji: str = Field("", max_length=32)
+
+
+class AbsenceIn(In):
+    starts_at: When
+    ends_at: When
+    note: str = Field("", max_length=200)
+
+
+class DeclineIn(In):
+    note: str = Field(max_length=500)
+
+
+class ResponseIn(In):
+    response_minutes: int | None = Field(
+        None, description="Working minutes within which a new topic expects a first reply"
+    )
+    allow_urgent: bool = False
+    urgent_budget: int = Field(3, ge=0, le=50, description="Urgent messages per sender per day")
+    responder_ids: list[Id] = Field(default_factory=list, max_length=100)
+    responder_group_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class PreviewIn(In):
+    topic_id: Id | None = None
+    conversation_id: Id | None = None
+    channel_id: Id | None = Field(None, description="For a new topic in this channel")
+    member_ids: list[Id] = Field(
+        default_factory=list, max_length=8, description="For a new direct message"
+    )
+    priority: Priority = "normal"
+    body: str = Field("", max_length=100_000)
+    asks: list[AskIn] = Field(default_factory=list, max_length=50)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
-from collections.abc import Callable, Iterator
+import signal
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from types import FrameType
@@ -112,6 +115,36 @@ class StreamEndingServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.hub.end_streams()
         super().handle_exit(sig, frame)
+
+
+def worker(database_url: str = DB_OPTION) -> None:
+    """Run due jobs until SIGTERM or Ctrl-C, then finish the jobs in hand and stop."""
+    from tidings.jobs import Worker
+    from tidings.logs import configure
+
+    settings = load_settings(database_url=database_url)
+    configure(settings.log_level)
+    db = Database(
+        settings.database_url,
+        synchronous=settings.sqlite_synchronous,
+        batch_max=settings.writer_batch_max,
+    )
+    try:
+        db.migrate()
+        console.print("Tidings worker running  (Ctrl-C stops it)")
+        asyncio.run(_until_signalled(Worker.from_settings(db, settings).run_forever()))
+    finally:
+        db.close()  # the writer commits what it holds first
+    console.print("Tidings worker stopped")
+
+
+async def _until_signalled(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.create_task(work)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _print_demo(settings: Settings, logins: list[tuple[str, str, str]], password: str) -> None:
@@ -287,6 +320,7 @@ def token_revoke(
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
+    app.command()(worker)
     app.command()(init)
     app.command()(migrate)
     app.add_typer(user_app, name="user")

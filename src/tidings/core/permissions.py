@@ -34,6 +34,9 @@ class ChannelFacts:
     created_by: int
     is_member: bool
     can_post_topics: bool = False
+    response_minutes: int | None = None  # a new topic's first reply is owed within this
+    allow_urgent: bool = False
+    urgent_budget: int = 3
 
 
 def can_read_channel(actor: Actor, channel: ChannelFacts) -> bool:

@@ -16,11 +16,14 @@ from tidings.queries.paging import check_limit, decode, page
 from tidings.store.lookups import channel_facts
 from tidings.store.models import (
     channel_members,
+    channel_responders,
     channels,
+    members,
     messages,
     topic_reads,
     topic_subscriptions,
     topics,
+    user_group_members,
 )
 
 
@@ -188,3 +191,31 @@ def get_topic(conn: Connection, actor: Actor, topic_id: int) -> dict[str, Any]:
         )
     ).scalar()
     return {**views.topic(row), "subscription": state or "none"}
+
+
+def responder_ids(conn: Connection, channel_id: int) -> set[int]:
+    """The channel's responders now: named members plus the members of named groups,
+    as long as they are active members of the channel."""
+    rows = conn.execute(
+        select(channel_responders.c.member_id, channel_responders.c.group_id).where(
+            channel_responders.c.channel_id == channel_id
+        )
+    ).all()
+    ids = {r.member_id for r in rows if r.member_id is not None}
+    groups = [r.group_id for r in rows if r.group_id is not None]
+    if groups:
+        ids |= set(
+            conn.execute(
+                select(user_group_members.c.member_id).where(
+                    user_group_members.c.group_id.in_(groups)
+                )
+            ).scalars()
+        )
+    in_channel = set(
+        conn.execute(
+            select(channel_members.c.member_id)
+            .join(members, members.c.id == channel_members.c.member_id)
+            .where(channel_members.c.channel_id == channel_id, members.c.is_active.is_(True))
+        ).scalars()
+    )
+    return ids & in_channel

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from tidings import views
 from tidings.core.roles import Actor
+from tidings.errors import InvalidInput
 from tidings.store.lookups import member_row
 from tidings.store.models import api_tokens, members, user_group_members, user_groups
 
@@ -50,3 +51,21 @@ def list_tokens(conn: Connection, actor: Actor) -> list[dict[str, Any]]:
         .order_by(api_tokens.c.id)
     ).mappings()
     return [views.token(row) for row in rows]
+
+
+def member_ids_by_handle(conn: Connection, actor: Actor, handles: list[str]) -> list[int]:
+    """Active members named by @handle, in the order given; unknown handles are refused."""
+    wanted = [h.strip().lstrip("@").lower() for h in handles if h.strip().lstrip("@")]
+    rows = dict(
+        conn.execute(
+            select(members.c.handle, members.c.id).where(
+                members.c.workspace_id == actor.workspace_id,
+                members.c.handle.in_(wanted),
+                members.c.is_active.is_(True),
+            )
+        ).all()
+    )
+    unknown = [h for h in wanted if h not in rows]
+    if unknown:
+        raise InvalidInput(f"No one here is called @{unknown[0]}", field="asks")
+    return [rows[h] for h in dict.fromkeys(wanted)]

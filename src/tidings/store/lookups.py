@@ -27,6 +27,9 @@ _CHANNEL_FACTS = (
         channels.c.is_archived,
         channels.c.kind,
         channels.c.created_by,
+        channels.c.response_minutes,
+        channels.c.allow_urgent,
+        channels.c.urgent_budget,
         channel_members.c.member_id,
         channel_members.c.can_post_topics,
     )
@@ -59,6 +62,9 @@ def channel_facts(conn: Connection, actor: Actor, channel_id: int) -> ChannelFac
         created_by=row.created_by,
         is_member=row.member_id is not None,
         can_post_topics=bool(row.can_post_topics),
+        response_minutes=row.response_minutes,
+        allow_urgent=bool(row.allow_urgent),
+        urgent_budget=row.urgent_budget,
     )
 
 

@@ -126,6 +126,9 @@ channels = Table(
     Column("created_by", Id, _fk("members.id"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_message_id", Id),
+    Column("response_minutes", Integer),  # a working-time reply window for new topics
+    Column("allow_urgent", Boolean, nullable=False, server_default=false()),
+    Column("urgent_budget", Integer, nullable=False, server_default="3"),  # per sender per day
     UniqueConstraint("workspace_id", "name"),
 )
 
@@ -276,4 +279,116 @@ idempotency_keys = Table(
     Column("status", Integer, nullable=False),
     Column("response", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Timed work (see store/jobs.py). ``dedupe_key`` names one piece of work for
+# good, so that enqueueing it again is a no-op; NULLs never collide.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id")),
+    Column("kind", String(64), nullable=False),
+    Column("dedupe_key", String(200), unique=True),
+    Column("payload", Text, nullable=False),
+    Column("run_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_attempts", Integer, nullable=False, server_default="5"),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Index("ix_jobs_state_run_at", "state", "run_at"),
+)
+
+# One row per member who changed anything from the defaults (see actions/availability.py).
+member_availability = Table(
+    "member_availability",
+    metadata,
+    Column("member_id", Id, _fk("members.id"), primary_key=True),
+    Column("working_hours", Text, nullable=False),
+    Column("office_hours", Text, nullable=False, server_default="{}"),
+    Column("holidays", Text, nullable=False, server_default="[]"),
+    Column("dm_reply_minutes", Integer, nullable=False, server_default="480"),
+    Column("status", String(16), nullable=False, server_default="available"),
+    Column("status_since", UTCDateTime),
+    Column("status_until", UTCDateTime),
+    Column("status_text", String(120), nullable=False, server_default=""),
+    Column("status_emoji", String(32), nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+absences = Table(
+    "absences",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("member_id", Id, _fk("members.id"), nullable=False, index=True),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("note", String(200), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A channel's responders: members, or groups resolved when a topic starts.
+channel_responders = Table(
+    "channel_responders",
+    metadata,
+    Column("channel_id", Id, _fk("channels.id"), nullable=False, index=True),
+    Column("member_id", Id, _fk("members.id")),
+    Column("group_id", Id, _fk("user_groups.id")),
+)
+
+# A reply owed: who (debtor) owes whom (creditor) a reply to which message, by when.
+expectations = Table(
+    "expectations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("message_id", Id, _fk("messages.id"), nullable=False),
+    Column("channel_id", Id),
+    Column("topic_id", Id),
+    Column("conversation_id", Id),
+    Column("debtor_id", Id, _fk("members.id"), nullable=False),
+    Column("creditor_id", Id, _fk("members.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("window_minutes", Integer),
+    Column("deadline", UTCDateTime),
+    Column("visible_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("nudged_at", UTCDateTime),
+    Column("breached_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by_message_id", Id),
+    Column("note", String(500), nullable=False, server_default=""),
+    Index("ix_expectations_debtor_id", "debtor_id", "state"),
+    Index("ix_expectations_creditor_id", "creditor_id", "state"),
+    Index("ix_expectations_message_id", "message_id"),
+)
+
+# Every decision about notifying a member: deliver now, hold until, digest; and when
+# it was delivered and seen. ``reason`` is shown to the member as written.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("member_id", Id, _fk("members.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("message_id", Id),
+    Column("expectation_id", Id),
+    Column("priority", String(8), nullable=False, server_default="normal"),
+    Column("title", String(300), nullable=False, server_default=""),
+    Column("action", String(8), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("deliver_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("seen_at", UTCDateTime),
+    Column("repeats", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_notifications_member_id", "member_id", "id"),
 )

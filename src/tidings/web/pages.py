@@ -9,9 +9,12 @@ from fastapi.staticfiles import StaticFiles
 
 from tidings.web.routes import (
     admin,
+    availability,
     channels,
     groups,
     home,
+    notifications,
+    owed,
     people,
     search,
     settings,
@@ -25,7 +28,8 @@ STATIC = Path(__file__).with_name("static")
 
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-    for module in (signin, home, threads, channels, search, people, groups, settings, admin):
+    modules = (signin, home, threads, channels, search, people, groups, settings, admin)
+    for module in (*modules, availability, owed, notifications):
         router.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from tidings.api.deps import services
 from tidings.core.roles import Actor
 from tidings.queries.directory import list_members
-from tidings.queries.sidebar import sidebar
+from tidings.queries.sidebar import sidebar, standing
 from tidings.web.session import CSRF_FIELD, csrf_token, keep_csrf
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -57,7 +57,8 @@ def parse_iso(value: str | datetime) -> datetime:
 
 
 def local_time(value: str | datetime | None, zone: str, now: datetime) -> str:
-    """A time as the viewer reads it: "14:05" today, "Tue 14:05" this week, else a date."""
+    """A time as the viewer reads it: "14:05" today, "Tue 14:05" within a week either
+    way (due times and status ends lie ahead), else a date."""
     if not value:
         return ""
     tz = ZoneInfo(zone)
@@ -65,7 +66,7 @@ def local_time(value: str | datetime | None, zone: str, now: datetime) -> str:
     today = now.astimezone(tz).date()
     if moment.date() == today:
         return moment.strftime("%H:%M")
-    if timedelta(0) < today - moment.date() < timedelta(days=6):
+    if timedelta(0) < abs(today - moment.date()) < timedelta(days=6):
         return moment.strftime("%a %H:%M")
     if moment.year == today.year:
         return f"{moment.day} {moment.strftime('%b %H:%M')}"
@@ -117,10 +118,15 @@ def people(conn: Connection, actor: Actor) -> dict[int, dict[str, Any]]:
     return {m["id"]: m for m in list_members(conn, actor, include_inactive=True)}
 
 
-def shell(conn: Connection, actor: Actor) -> dict[str, Any]:
-    """What the layout needs: me, everyone's names, the sidebar."""
+def shell(conn: Connection, actor: Actor, now: datetime) -> dict[str, Any]:
+    """What the layout needs: me, everyone's names, the sidebar with my status."""
     everyone = people(conn, actor)
-    return {"me": everyone[actor.member_id], "people": everyone, **sidebar(conn, actor)}
+    return {
+        "me": everyone[actor.member_id],
+        "people": everyone,
+        **sidebar(conn, actor),
+        **standing(conn, actor, now),
+    }
 
 
 def respond(
@@ -143,8 +149,10 @@ async def render_page(
 ) -> HTMLResponse:
     """A full page: the shell and the page's own data, read in one snapshot."""
 
+    now = services(request).db.clock.now()
+
     def gather(conn: Connection) -> dict[str, Any]:
-        return {**shell(conn, actor), **(load(conn) if load else {})}
+        return {**shell(conn, actor, now), **(load(conn) if load else {})}
 
     context = await services(request).db.aread(gather)
     return respond(request, template, {**context, **extra}, status)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import typer
 
-from tidings.cli.client.commands import inbox, login, logout, post, read, search
+from tidings.cli.client.availability import away_app, hours_app, status
+from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
+from tidings.cli.client.notifications import notifications
+from tidings.cli.client.owed import owed_app
+from tidings.cli.client.post import post
 from tidings.cli.client.tail import tail
 
 __all__ = ["PROFILE_ENV", "Server", "register"]
 
 
 def register(app: typer.Typer) -> None:
-    for command in (login, logout, post, read, inbox, search, tail):
+    for command in (login, logout, post, read, inbox, search, tail, status, notifications):
         app.command()(command)
+    app.add_typer(hours_app, name="hours")
+    app.add_typer(away_app, name="away")
+    app.add_typer(owed_app, name="owed")

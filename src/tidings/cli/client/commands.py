@@ -1,10 +1,9 @@
-"""The client commands: login, logout, post, read, inbox and search."""
+"""The client commands: login, logout, read, inbox and search."""
 
 from __future__ import annotations
 
 import html
 from datetime import tzinfo
-from enum import StrEnum
 from typing import Any
 
 import typer
@@ -30,18 +29,11 @@ from tidings.cli.client.render import (
     local_time,
     member_ids_of,
     people_by_id,
-    plain_text_of,
     styled_line,
     topic_titled,
     viewer_zone,
 )
 from tidings.errors import TidingsError
-
-
-class Priority(StrEnum):
-    NORMAL = "normal"
-    HIGH = "high"
-    URGENT = "urgent"
 
 
 def login(
@@ -72,60 +64,6 @@ def logout() -> None:
                 raise
     profile_path().unlink(missing_ok=True)
     console.print(f"Signed out of {profile.workspace} at {profile.url}", markup=False)
-
-
-WORDS = typer.Argument(..., metavar="[TOPIC] TEXT", help="TEXT '-' reads standard input")
-PRIORITY = typer.Option(Priority.NORMAL, "--priority", "-p")
-
-
-def post(
-    target: str = typer.Argument(..., metavar="#CHANNEL|@HANDLE", help="@a,@b for a group"),
-    words: list[str] = WORDS,
-    priority: Priority = PRIORITY,
-) -> None:
-    """Post into a channel's topic (started if new), or send a direct message."""
-    with signed_in() as (profile, server):
-        if target.startswith("#") and len(words) == 2:
-            where, message = _post_in_topic(
-                server, target, words[0], plain_text_of(words[1]), priority
-            )
-        elif target.startswith("@") and len(words) == 1:
-            where, message = _post_direct(
-                server, profile, target, plain_text_of(words[0]), priority
-            )
-        else:
-            raise TidingsError("usage: tidings post '#channel' 'topic' 'text' | @handle 'text'")
-    console.print(f"Posted to {where} (message {message['id']})", markup=False)
-
-
-def _post_in_topic(
-    server: Server, channel_name: str, title: str, text: str, priority: Priority
-) -> tuple[str, dict[str, Any]]:
-    channel = channel_named(server, channel_name)
-    body = {"body": text, "priority": priority.value}
-    topic = topic_titled(server, channel, title)
-    if topic is None:
-        path = f"/channels/{channel['id']}/topics"
-        try:
-            created = server.send("POST", path, {"title": title, **body})
-            return f"#{channel['name']} › {created['title']}", created["first_message"]
-        except Refused as exc:  # started by someone else a moment ago: post in it
-            if "topic_id" not in exc.problem:
-                raise
-            topic = server.get(f"/topics/{exc.problem['topic_id']}")
-    message = server.send("POST", f"/topics/{topic['id']}/messages", body)
-    return f"#{channel['name']} › {topic['title']}", message
-
-
-def _post_direct(
-    server: Server, profile: Profile, handles: str, text: str, priority: Priority
-) -> tuple[str, dict[str, Any]]:
-    people = people_by_id(server)
-    ids = member_ids_of(people, handles)
-    conversation = server.request("POST", "/conversations", json={"member_ids": ids})
-    path = f"/conversations/{conversation['id']}/messages"
-    message = server.send("POST", path, {"body": text, "priority": priority.value})
-    return handles_of(people, conversation["member_ids"], profile.member_id), message
 
 
 def read(

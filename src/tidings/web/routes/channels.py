@@ -15,8 +15,10 @@ from tidings.core.permissions import allows, channel_abilities, require_create_c
 from tidings.core.roles import Actor
 from tidings.errors import TidingsError
 from tidings.queries import channels as qc
+from tidings.queries.directory import list_groups
 from tidings.store.lookups import channel_facts
 from tidings.web.forms import read_form
+from tidings.web.hours import response_choice
 from tidings.web.render import render_page
 from tidings.web.routes.common import run, see_other
 from tidings.web.session import web_actor
@@ -114,11 +116,17 @@ async def archive(request: Request, channel_id: int, actor: Actor = Depends(web_
     return see_other(request, f"/c/{channel_id}")
 
 
-def _members(conn: Connection, actor: Actor, channel_id: int) -> dict[str, Any]:
-    return {
+def members_context(conn: Connection, actor: Actor, channel_id: int) -> dict[str, Any]:
+    """The members page; those who manage the channel also see its response settings."""
+    context = {
         **_channel(conn, actor, channel_id, None),
         "member_ids": [m["member_id"] for m in qc.channel_member_ids(conn, actor, channel_id)],
     }
+    if context["can"]["manage"]:
+        context["response"] = channels.channel_response(conn, channel_id)
+        context["response_choice"] = response_choice(context["response"]["response_minutes"])
+        context["groups"] = list_groups(conn, actor)
+    return context
 
 
 @router.get("/c/{channel_id}/members", response_class=HTMLResponse)
@@ -126,7 +134,7 @@ async def members_page(
     request: Request, channel_id: int, actor: Actor = Depends(web_actor)
 ) -> Response:
     return await render_page(
-        request, actor, "channel_members.html", lambda c: _members(c, actor, channel_id)
+        request, actor, "channel_members.html", lambda c: members_context(c, actor, channel_id)
     )
 
 
@@ -143,7 +151,7 @@ async def add_members(
             request,
             actor,
             "channel_members.html",
-            lambda c: _members(c, actor, channel_id),
+            lambda c: members_context(c, actor, channel_id),
             status=exc.status,
             error=exc,
         )
@@ -175,7 +183,7 @@ async def change(request: Request, channel_id: int, actor: Actor = Depends(web_a
             request,
             actor,
             "channel_members.html",
-            lambda c: _members(c, actor, channel_id),
+            lambda c: members_context(c, actor, channel_id),
             status=exc.status,
             settings_error=exc,
             values=form.values(),

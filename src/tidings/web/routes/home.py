@@ -32,7 +32,9 @@ async def shell_part(
     template = {"sidebar": "parts/sidebar.html", "inbox": "parts/inbox_list.html"}.get(part)
     if template is None:
         return Response(status_code=404)
-    context = await services(request).db.aread(lambda c: shell(c, actor))
+    db = services(request).db
+    now = db.clock.now()
+    context = await db.aread(lambda c: shell(c, actor, now))
     return respond(request, template, {**context, "path": current})
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -14,10 +16,13 @@ from tidings.actions import messages, reactions, reads, subscriptions, topics
 from tidings.api.deps import services
 from tidings.core.markdown import render_markdown
 from tidings.core.roles import Actor
-from tidings.errors import TidingsError
+from tidings.errors import InvalidInput, TidingsError
 from tidings.queries import channels as qc
 from tidings.queries import messages as qm
+from tidings.queries.directory import get_member, member_ids_by_handle
+from tidings.queries.expectations import for_messages
 from tidings.queries.paging import encode
+from tidings.queries.preview import reply_preview
 from tidings.web.forms import Form, read_form
 from tidings.web.render import render_page, render_part, respond
 from tidings.web.routes.common import back, is_htmx, run, see_other
@@ -34,12 +39,25 @@ def _messages(conn: Connection, actor: Actor, kind: str, place_id: int, cursor: 
     return load(conn, actor, place_id, limit=SHOWN, newest=True)
 
 
+def _with_owed(conn: Connection, actor: Actor, page: dict[str, Any]) -> dict[str, Any]:
+    """The page of messages and the expectations on them that concern the viewer."""
+    ids = [m["id"] for m in page["items"]]
+    return {"page": page, "owed": for_messages(conn, actor, ids)}
+
+
+def _one_message(conn: Connection, actor: Actor, message_id: int) -> dict[str, Any]:
+    return {
+        "message": qm.get_message(conn, actor, message_id),
+        "owed": for_messages(conn, actor, [message_id]),
+    }
+
+
 def _topic(conn: Connection, actor: Actor, topic_id: int, cursor: str | None) -> dict[str, Any]:
     topic = qc.get_topic(conn, actor, topic_id)
     return {
         "topic": topic,
         "channel": qc.get_channel(conn, actor, topic["channel_id"]),
-        "page": _messages(conn, actor, "topic", topic_id, cursor),
+        **_with_owed(conn, actor, _messages(conn, actor, "topic", topic_id, cursor)),
         "post_to": f"/t/{topic_id}/messages",
         "draft_key": f"topic:{topic_id}",
         "start_cursor": encode(0),
@@ -51,7 +69,7 @@ def _conversation(
 ) -> dict[str, Any]:
     return {
         "conversation": qm.get_conversation(conn, actor, conversation_id),
-        "page": _messages(conn, actor, "conversation", conversation_id, cursor),
+        **_with_owed(conn, actor, _messages(conn, actor, "conversation", conversation_id, cursor)),
         "post_to": f"/dm/{conversation_id}/messages",
         "draft_key": f"dm:{conversation_id}",
     }
@@ -103,14 +121,45 @@ def _message_fields(form: Form, max_length: int) -> dict[str, Any]:
     }
 
 
+def ask_fields(form: Form) -> tuple[list[str], str]:
+    """The composer's "ask for a reply from" handles and the "by" local date-time."""
+    handles = form.text("ask", max_length=2000).replace(",", " ").split()
+    return handles, form.text("ask_by", max_length=40).strip()
+
+
+def resolve_asks(conn: Connection, actor: Actor, handles: list[str], by: str) -> list[dict]:
+    """@handles to members, and the deadline typed in the viewer's local time to UTC."""
+    if not handles:
+        if by:
+            raise InvalidInput("Name who you ask for a reply by then", field="asks")
+        return []
+    deadline = None
+    if by:
+        zone = get_member(conn, actor, actor.member_id)["time_zone"]
+        try:
+            deadline = datetime.fromisoformat(by).replace(tzinfo=ZoneInfo(zone))
+        except ValueError:
+            raise InvalidInput(
+                "The deadline is a date and time like 2026-12-09T15:00", field="asks"
+            ) from None
+    ids = member_ids_by_handle(conn, actor, handles)
+    return [{"member_id": member_id, "deadline": deadline} for member_id in ids]
+
+
 async def _post(request: Request, actor: Actor, kind: str, place_id: int) -> Response:
     form = await read_form(request)
     max_length = services(request).settings.max_message_length
     send = messages.send_to_topic if kind == "topic" else messages.send_to_conversation
     try:
         fields = _message_fields(form, max_length)
+        handles, by = ask_fields(form)
         key = form.text("form_key", max_length=200) or None
-        made = await run(request, actor, lambda tx: send(tx, actor, place_id, **fields), key)
+
+        def deliver(tx: Any) -> Any:
+            asks = resolve_asks(tx.conn, actor, handles, by)
+            return send(tx, actor, place_id, asks=asks, **fields)
+
+        made = await run(request, actor, deliver, key)
     except TidingsError as exc:
         return await _refused(request, actor, kind, place_id, form, exc)
     if is_htmx(request):
@@ -118,7 +167,7 @@ async def _post(request: Request, actor: Actor, kind: str, place_id: int) -> Res
             request,
             actor,
             "parts/sent.html",
-            lambda c: {"message": qm.get_message(c, actor, made["id"]), **_compose_context()},
+            lambda c: {**_one_message(c, actor, made["id"]), **_compose_context()},
         )
     path = f"/t/{place_id}" if kind == "topic" else f"/dm/{place_id}"
     return see_other(request, f"{path}#m{made['id']}")
@@ -164,7 +213,7 @@ async def _message_part(request: Request, actor: Actor, message_id: int, **extra
         request,
         actor,
         "parts/message.html",
-        lambda c: {"message": qm.get_message(c, actor, message_id), **extra},
+        lambda c: {**_one_message(c, actor, message_id), **extra},
     )
 
 
@@ -199,7 +248,7 @@ async def edit(request: Request, message_id: int, actor: Actor = Depends(web_act
             request,
             actor,
             "parts/message.html",
-            lambda c: {"message": qm.get_message(c, actor, message_id), **refused},
+            lambda c: {**_one_message(c, actor, message_id), **refused},
             status=exc.status,
         )
     return await _message_part(request, actor, message_id)
@@ -311,3 +360,31 @@ async def mark_read(request: Request, actor: Actor = Depends(web_actor)) -> Resp
     if is_htmx(request):
         return Response(status_code=204)
     return back(request, "/")
+
+
+@router.post("/parts/compose-preview", response_class=HTMLResponse)
+async def compose_preview(request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    """The composer's reply preview: who is working, when each person hears of it, and
+    by when to expect their reply. Asks that cannot be resolved yet show as a hint."""
+    form = await read_form(request)
+    kind, _, place_id = form.text("place", max_length=40).partition(":")
+    if not place_id.isdigit() or kind not in ("topic", "dm"):
+        return respond(request, "parts/reply_preview.html", {"preview": None})
+    handles, by = ask_fields(form)
+    max_length = services(request).settings.max_message_length
+    draft: dict[str, Any] = {
+        "topic_id" if kind == "topic" else "conversation_id": int(place_id),
+        "priority": form.text("priority", max_length=16) or "normal",
+        "body": form.text("body", max_length=max_length),
+    }
+    now = services(request).db.clock.now()
+
+    def load(conn: Connection) -> dict[str, Any]:
+        try:
+            draft["asks"] = resolve_asks(conn, actor, handles, by)
+            return {"preview": reply_preview(conn, actor, draft, now), "problem": None}
+        except TidingsError as exc:
+            draft["asks"] = []
+            return {"preview": reply_preview(conn, actor, draft, now), "problem": exc.detail}
+
+    return respond(request, "parts/reply_preview.html", await services(request).db.aread(load))

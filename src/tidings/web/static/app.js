@@ -156,11 +156,32 @@ const live = {
         if (document.getElementById("topic-list")) refreshRegion("#topic-list");
         refreshInbox();
         return;
+      case "expectation.updated":
+        refreshMessage(data.message_id);
+        refreshSidebar();
+        if (document.getElementById("owed")) refreshRegion("#owed");
+        return;
+      case "notification":
+        showNotification(data);
+        refreshSidebar();
+        if (document.getElementById("notifications")) refreshRegion("#notifications");
+        return;
       default:
         if (/^(read|channel|conversation|member|topic)\./.test(event.type)) { refreshSidebar(); refreshInbox(); }
     }
   },
 };
+// Delivered notifications become browser notifications when the member allowed them;
+// the server already decided that now is a good time (working hours, focus, urgency).
+function showNotification(data) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const note = new Notification(data.title || "Tidings", {body: data.reason || "", tag: `tidings-${data.id}`});
+  note.addEventListener("click", () => {
+    window.focus();
+    if (data.message_id) location.href = `/go/message/${data.message_id}`;
+  });
+}
+
 window.tidings = {live};
 live.connect();
 if (placeKind && document.getElementById("messages")) markPlaceRead();

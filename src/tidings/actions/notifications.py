@@ -1,0 +1,447 @@
+"""Notifying members: every decision from ``core.notify`` is recorded with its reason;
+"now" is delivered on the member's event stream at once, "hold" by a job at the
+recipient's next reachable moment, "digest" waits for the digest. Urgent
+notifications nobody saw are repeated once, then escalated to the channel's
+responders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from tidings import views
+from tidings.actions.places import Place
+from tidings.core.notify import (
+    Decision,
+    Event,
+    Recipient,
+    decide,
+    decide_early,
+    first_reachable,
+)
+from tidings.errors import InvalidInput, NotFound
+from tidings.queries.availability import schedules_and_statuses
+from tidings.store import jobs
+from tidings.store.models import (
+    channel_members,
+    channels,
+    conversation_reads,
+    members,
+    messages,
+    notifications,
+    topic_reads,
+    topic_subscriptions,
+    topics,
+)
+from tidings.store.tx import MEMBERS, Tx
+
+DELIVER = "notification.deliver"
+URGENT_CHECK = "notification.urgent"
+# How long an urgent notification may go unseen before it is repeated, then escalated.
+URGENT_REPEAT = timedelta(minutes=15)
+DM_URGENT_BUDGET = 3
+
+
+class UrgentBudgetExceeded(InvalidInput):
+    code = "urgent_budget_exceeded"
+    title = "No urgent messages left for today"
+
+
+def recipient(conn: Any, workspace_id: int, member_id: int) -> Recipient:
+    return recipients(conn, workspace_id, [member_id])[member_id]
+
+
+def recipients(conn: Any, workspace_id: int, member_ids: Iterable[int]) -> dict[int, Recipient]:
+    """Everyone's schedule and status in three queries, not three per person."""
+    found = schedules_and_statuses(conn, workspace_id, member_ids)
+    return {
+        member_id: Recipient(member_id, (t.name.split() or ["someone"])[0], t.schedule, t.status)
+        for member_id, t in found.items()
+    }
+
+
+def record(
+    tx: Tx,
+    workspace_id: int,
+    member_id: int,
+    kind: str,
+    decision: Decision,
+    *,
+    message_id: int | None = None,
+    expectation_id: int | None = None,
+    priority: str = "normal",
+    title: str = "",
+) -> dict[str, Any] | None:
+    """Write the decision; deliver it now, or schedule its delivery. Digest decisions
+    are not stored: the digest reads the unread state of followed topics."""
+    if decision.action in ("none", "digest"):
+        return None
+    now = decision.action == "now"
+    values = {
+        "workspace_id": workspace_id,
+        "member_id": member_id,
+        "kind": kind,
+        "message_id": message_id,
+        "expectation_id": expectation_id,
+        "priority": priority,
+        "title": title[:300],
+        "action": decision.action,
+        "code": decision.code,
+        "reason": decision.reason[:300],
+        "deliver_at": decision.until if decision.action == "hold" else None,
+        "delivered_at": tx.now if now else None,
+        "seen_at": None,
+        "repeats": 0,
+        "created_at": tx.now,
+    }
+    notification_id = tx.insert(notifications, **values)
+    row = {**values, "id": notification_id}
+    if now:
+        _deliver(tx, row)
+    elif decision.action == "hold" and decision.until is not None:
+        _schedule_delivery(tx, notification_id, workspace_id, decision.until)
+    return views.notification(row)
+
+
+def _schedule_delivery(tx: Tx, notification_id: int, workspace_id: int, at: datetime) -> None:
+    jobs.enqueue(
+        tx,
+        DELIVER,
+        at,
+        {"notification_id": notification_id},
+        workspace_id=workspace_id,
+        dedupe_key=f"notification:{notification_id}:deliver:{at.isoformat()}",
+    )
+
+
+def _deliver(tx: Tx, row: Mapping[str, Any]) -> None:
+    shown = views.notification(row)
+    tx.emit(
+        row["workspace_id"], "notification", shown, audience=MEMBERS, member_ids=[row["member_id"]]
+    )
+    if row["priority"] == "urgent" and row["kind"] in ("message", "dm", "mention", "ask", "repeat"):
+        jobs.enqueue(
+            tx,
+            URGENT_CHECK,
+            tx.now + URGENT_REPEAT,
+            {"notification_id": row["id"]},
+            workspace_id=row["workspace_id"],
+            dedupe_key=f"notification:{row['id']}:urgent:{row['repeats']}",
+        )
+
+
+def deliver_held(tx: Tx, notification_id: int) -> None:
+    """The job at a held notification's time: deliver it if its member is reachable
+    now; if not (they went into focus meanwhile), hold it again until they are."""
+    row = (
+        tx.conn.execute(select(notifications).where(notifications.c.id == notification_id))
+        .mappings()
+        .first()
+    )
+    if row is None or row["delivered_at"] is not None:
+        return
+    reachable = first_reachable(recipient(tx.conn, row["workspace_id"], row["member_id"]), tx.now)
+    if reachable is not None and reachable > tx.now:
+        tx.conn.execute(
+            update(notifications)
+            .where(notifications.c.id == notification_id)
+            .values(deliver_at=reachable)
+        )
+        _schedule_delivery(tx, notification_id, row["workspace_id"], reachable)
+        return
+    tx.conn.execute(
+        update(notifications)
+        .where(notifications.c.id == notification_id)
+        .values(delivered_at=tx.now)
+    )
+    _deliver(tx, {**row, "delivered_at": tx.now})
+
+
+# --- messages ---------------------------------------------------------------------------
+
+
+def check_urgent_budget(tx: Tx, author_id: int, place: Place, zone: str) -> bool:
+    """Whether urgent may bypass hours here: it must be allowed (DMs always allow it),
+    and the author must have budget left today (their local day). Over budget is
+    refused with a clear error."""
+    if place.channel is not None:
+        if not place.channel.allow_urgent:
+            return False
+        budget = place.channel.urgent_budget
+    else:
+        budget = DM_URGENT_BUDGET
+    tz = ZoneInfo(zone)
+    midnight = tx.now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    query = select(func.count()).where(
+        messages.c.author_id == author_id,
+        messages.c.priority == "urgent",
+        messages.c.created_at >= midnight,
+        messages.c.deleted_at.is_(None),
+    )
+    if place.channel is not None:
+        query = query.where(messages.c.channel_id == place.channel.id)
+    else:
+        query = query.where(messages.c.conversation_id.is_not(None))
+    if tx.conn.execute(query).scalar_one() >= budget:
+        where = f"#{_channel_name(tx, place.channel.id)}" if place.channel else "direct messages"
+        raise UrgentBudgetExceeded(
+            f"You have sent {budget} urgent messages in {where} today, the most allowed; "
+            "send it as high priority, or wait until tomorrow",
+            field="priority",
+        )
+    return True
+
+
+def _channel_name(tx: Tx, channel_id: int) -> str:
+    return str(
+        tx.conn.execute(select(channels.c.name).where(channels.c.id == channel_id)).scalar_one()
+    )
+
+
+def notify_message(
+    tx: Tx,
+    place: Place,
+    message: Mapping[str, Any],
+    mentioned: Iterable[int],
+    asked: Iterable[int],
+    urgent_allowed: bool,
+    title: str | None = None,
+) -> int:
+    """Decide and record a notification for everyone a new message may concern."""
+    author = message["author_id"]
+    mentioned, asked = set(mentioned), set(asked)
+    if place.channel is None:
+        candidates = set(place.participant_ids)
+        states: dict[int, str] = {}
+        muted: set[int] = set()
+    else:
+        states = dict(
+            tx.conn.execute(
+                select(topic_subscriptions.c.member_id, topic_subscriptions.c.state).where(
+                    topic_subscriptions.c.topic_id == place.topic_id
+                )
+            ).all()
+        )
+        followers = {m for m, state in states.items() if state == "following"}
+        candidates = followers | mentioned | asked
+        muted = set()
+        if candidates - {author}:
+            muted = set(
+                tx.conn.execute(
+                    select(channel_members.c.member_id).where(
+                        channel_members.c.channel_id == place.channel.id,
+                        channel_members.c.is_muted.is_(True),
+                    )
+                ).scalars()
+            )
+    events = {
+        member_id: Event(
+            author_id=author,
+            priority=message["priority"],
+            is_dm=place.channel is None,
+            mentions_recipient=member_id in mentioned,
+            asks_recipient=member_id in asked,
+            subscription=states.get(member_id, "none"),
+            channel_muted=member_id in muted,
+            urgent_allowed=urgent_allowed,
+        )
+        for member_id in sorted(candidates - {author})
+    }
+    # Most of a big channel's followers get the digest (it reads their unread followed
+    # topics, so nothing is stored for them): only the rest need schedules and a row.
+    timed = [m for m, event in events.items() if decide_early(m, "", event) is None]
+    if not timed:
+        return 0
+    people = recipients(tx.conn, place.workspace_id, timed)
+    heading = title or place_title(tx, place)
+    decisions = [(m, events[m], decide(people[m], events[m], tx.now)) for m in timed]
+    return record_many(tx, place.workspace_id, message, heading, decisions)
+
+
+def record_many(
+    tx: Tx,
+    workspace_id: int,
+    message: Mapping[str, Any],
+    title: str,
+    decisions: list[tuple[int, Event, Decision]],
+) -> int:
+    """``record`` for many members at once: one multi-row insert."""
+    kept = [(m, e, d) for m, e, d in decisions if d.action not in ("none", "digest")]
+    if not kept:
+        return 0
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "member_id": member_id,
+            "kind": _kind(event),
+            "message_id": message["id"],
+            "expectation_id": None,
+            "priority": message["priority"],
+            "title": title[:300],
+            "action": decision.action,
+            "code": decision.code,
+            "reason": decision.reason[:300],
+            "deliver_at": decision.until if decision.action == "hold" else None,
+            "delivered_at": tx.now if decision.action == "now" else None,
+            "seen_at": None,
+            "repeats": 0,
+            "created_at": tx.now,
+        }
+        for member_id, event, decision in kept
+    ]
+    ids = (
+        tx.conn.execute(
+            notifications.insert().returning(notifications.c.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    for notification_id, row in zip(ids, rows, strict=True):
+        row["id"] = notification_id
+        if row["action"] == "now":
+            _deliver(tx, row)
+        else:
+            _schedule_delivery(tx, notification_id, workspace_id, row["deliver_at"])
+    return len(rows)
+
+
+def place_title(tx: Tx, place: Place) -> str:
+    if place.topic_id is None:
+        return "Direct message"
+    return str(
+        tx.conn.execute(select(topics.c.title).where(topics.c.id == place.topic_id)).scalar_one()
+    )
+
+
+def _kind(event: Event) -> str:
+    if event.asks_recipient:
+        return "ask"
+    if event.mentions_recipient:
+        return "mention"
+    return "dm" if event.is_dm else "message"
+
+
+def notify_direct(
+    tx: Tx,
+    workspace_id: int,
+    member_id: int,
+    kind: str,
+    title: str,
+    *,
+    expectation_id: int | None = None,
+    message_id: int | None = None,
+    priority: str = "normal",
+    urgent_allowed: bool = False,
+) -> dict[str, Any] | None:
+    """A notification about something the member asked to hear of (a nudge, a breach,
+    an escalation), through the same policy."""
+    event = Event(
+        author_id=0,
+        priority=priority,
+        urgent_allowed=urgent_allowed,
+        kind="escalation" if kind == "escalation" else "reminder",
+    )
+    decision = decide(recipient(tx.conn, workspace_id, member_id), event, tx.now)
+    return record(
+        tx,
+        workspace_id,
+        member_id,
+        kind,
+        decision,
+        expectation_id=expectation_id,
+        message_id=message_id,
+        priority=priority,
+        title=title,
+    )
+
+
+# --- urgent: repeat once, then escalate ---------------------------------------------------
+
+
+def _seen(tx: Tx, row: Any) -> bool:
+    if row["seen_at"] is not None or row["message_id"] is None:
+        return row["seen_at"] is not None
+    message = tx.conn.execute(
+        select(messages.c.topic_id, messages.c.conversation_id).where(
+            messages.c.id == row["message_id"]
+        )
+    ).first()
+    if message is None:
+        return True
+    if message.topic_id is not None:
+        pointer = select(topic_reads.c.last_read_id).where(
+            topic_reads.c.topic_id == message.topic_id, topic_reads.c.member_id == row["member_id"]
+        )
+    else:
+        pointer = select(conversation_reads.c.last_read_id).where(
+            conversation_reads.c.conversation_id == message.conversation_id,
+            conversation_reads.c.member_id == row["member_id"],
+        )
+    last = tx.conn.execute(pointer).scalar()
+    return last is not None and last >= row["message_id"]
+
+
+def check_urgent(tx: Tx, notification_id: int, escalate_to: Iterable[int]) -> str:
+    """Unseen after ``URGENT_REPEAT``: repeat once; unseen again: tell the responders."""
+    row = (
+        tx.conn.execute(select(notifications).where(notifications.c.id == notification_id))
+        .mappings()
+        .first()
+    )
+    if row is None or _seen(tx, row):
+        return "seen"
+    if row["repeats"] == 0:
+        tx.conn.execute(
+            update(notifications).where(notifications.c.id == notification_id).values(repeats=1)
+        )
+        again = {
+            **row,
+            "repeats": 1,
+            "kind": "repeat",
+            "reason": "repeated: urgent and not seen yet",
+        }
+        tx.conn.execute(
+            update(notifications).where(notifications.c.id == notification_id).values(kind="repeat")
+        )
+        _deliver(tx, {**again, "id": notification_id})
+        return "repeated"
+    name = tx.conn.execute(
+        select(members.c.display_name).where(members.c.id == row["member_id"])
+    ).scalar_one()
+    for responder in sorted(set(escalate_to) - {row["member_id"]}):
+        notify_direct(
+            tx,
+            row["workspace_id"],
+            responder,
+            "escalation",
+            f"Urgent and unseen by {name}: {row['title']}",
+            message_id=row["message_id"],
+            priority="urgent",
+            urgent_allowed=True,
+        )
+    return "escalated"
+
+
+def mark_seen(tx: Tx, member_id: int, notification_id: int) -> dict[str, Any]:
+    row = (
+        tx.conn.execute(
+            select(notifications).where(
+                notifications.c.id == notification_id, notifications.c.member_id == member_id
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such notification")
+    if row["seen_at"] is None:
+        tx.conn.execute(
+            update(notifications)
+            .where(notifications.c.id == notification_id)
+            .values(seen_at=tx.now)
+        )
+    return views.notification({**row, "seen_at": row["seen_at"] or tx.now})

@@ -1,0 +1,113 @@
+"""``tidings post``: into a channel's topic or a direct message, optionally asking for
+replies by a deadline."""
+
+from __future__ import annotations
+
+from datetime import time, tzinfo
+from enum import StrEnum
+from typing import Any
+
+import typer
+
+from tidings.cli.client.connection import Profile, Refused, Server, signed_in
+from tidings.cli.client.render import (
+    channel_named,
+    console,
+    handles_of,
+    local_time,
+    member_ids_of,
+    people_by_id,
+    plain_text_of,
+    topic_titled,
+    viewer_zone,
+)
+from tidings.cli.client.when import moment
+from tidings.errors import TidingsError
+
+# A deadline given as a date alone means the end of that working day.
+DEADLINE_ON_A_DATE = time(17)
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+WORDS = typer.Argument(..., metavar="[TOPIC] TEXT", help="TEXT '-' reads standard input")
+PRIORITY = typer.Option(Priority.NORMAL, "--priority", "-p")
+ASK = typer.Option(None, "--ask", metavar="@HANDLE", help="Ask for a reply; repeat for more")
+BY = typer.Option(
+    None, "--by", metavar="WHEN", help="Reply deadline: ISO datetime, or a date (17:00 yours)"
+)
+
+
+def post(
+    target: str = typer.Argument(..., metavar="#CHANNEL|@HANDLE", help="@a,@b for a group"),
+    words: list[str] = WORDS,
+    priority: Priority = PRIORITY,
+    ask: list[str] = ASK,
+    by: str = BY,
+) -> None:
+    """Post into a channel's topic (started if new), or send a direct message."""
+    if by and not ask:
+        raise TidingsError("--by is the deadline for --ask: name who should reply")
+    with signed_in() as (profile, server):
+        people = people_by_id(server) if ask or target.startswith("@") else {}
+        zone = viewer_zone(people, profile)
+        fields: dict[str, Any] = {"priority": priority.value}
+        if ask:
+            fields["asks"] = _asks(people, ask, by, zone)
+        if target.startswith("#") and len(words) == 2:
+            fields["body"] = plain_text_of(words[1])
+            where, message = _post_in_topic(server, target, words[0], fields)
+        elif target.startswith("@") and len(words) == 1:
+            fields["body"] = plain_text_of(words[0])
+            where, message = _post_direct(server, profile, people, target, fields)
+        else:
+            raise TidingsError("usage: tidings post '#channel' 'topic' 'text' | @handle 'text'")
+    console.print(f"Posted to {where} (message {message['id']})", markup=False)
+    for owed in message.get("expectations", []):
+        if owed["kind"] == "ask":
+            who = handles_of(people, [owed["debtor_id"]], profile.member_id)
+            console.print(f"Asked {who} to reply by {local_time(owed['due_at'], zone)}")
+
+
+def _asks(
+    people: dict[int, dict[str, Any]], handles: list[str], by: str | None, zone: tzinfo
+) -> list[dict[str, Any]]:
+    """Handles resolved before anything is sent: a typo posts nothing."""
+    ids = member_ids_of(people, ",".join(handles))
+    deadline = moment(by, zone, DEADLINE_ON_A_DATE).isoformat() if by else None
+    return [{"member_id": member_id, "deadline": deadline} for member_id in dict.fromkeys(ids)]
+
+
+def _post_in_topic(
+    server: Server, channel_name: str, title: str, fields: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    channel = channel_named(server, channel_name)
+    topic = topic_titled(server, channel, title)
+    if topic is None:
+        path = f"/channels/{channel['id']}/topics"
+        try:
+            created = server.send("POST", path, {"title": title, **fields})
+            return f"#{channel['name']} › {created['title']}", created["first_message"]
+        except Refused as exc:  # started by someone else a moment ago: post in it
+            if "topic_id" not in exc.problem:
+                raise
+            topic = server.get(f"/topics/{exc.problem['topic_id']}")
+    message = server.send("POST", f"/topics/{topic['id']}/messages", fields)
+    return f"#{channel['name']} › {topic['title']}", message
+
+
+def _post_direct(
+    server: Server,
+    profile: Profile,
+    people: dict[int, dict[str, Any]],
+    handles: str,
+    fields: dict[str, Any],
+) -> tuple[str, dict[str, Any]]:
+    ids = member_ids_of(people, handles)
+    conversation = server.request("POST", "/conversations", json={"member_ids": ids})
+    message = server.send("POST", f"/conversations/{conversation['id']}/messages", fields)
+    return handles_of(people, conversation["member_ids"], profile.member_id), message

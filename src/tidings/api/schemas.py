@@ -404,3 +404,14 @@ class PreviewIn(In):
     priority: Priority = "normal"
     body: str = Field("", max_length=100_000)
     asks: list[AskIn] = Field(default_factory=list, max_length=50)
+
+
+class ForkoutIn(In):
+    body: str
+    member_ids: list[Id] = Field(default_factory=list, max_length=200)
+    group_ids: list[Id] = Field(default_factory=list, max_length=50)
+    priority: Priority = "normal"
+
+
+class FollowUpIn(In):
+    body: str

@@ -392,3 +392,26 @@ notifications = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_notifications_member_id", "member_id", "id"),
 )
+
+# A forkout: one message sent as separate direct messages, with who replied.
+forkouts = Table(
+    "forkouts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("author_id", Id, _fk("members.id"), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("priority", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("followed_up_at", UTCDateTime),
+)
+
+forkout_recipients = Table(
+    "forkout_recipients",
+    metadata,
+    Column("forkout_id", Id, _fk("forkouts.id"), primary_key=True),
+    Column("member_id", Id, _fk("members.id"), primary_key=True),
+    Column("conversation_id", Id, nullable=False),
+    Column("message_id", Id, nullable=False),
+    Column("followup_message_id", Id),
+)

@@ -139,6 +139,7 @@ const live = {
         if (inThisPlace(data)) { showMessage(data.id); if (data.author_id !== directory.me) markPlaceRead(); }
         if (data.author_id !== directory.me) { refreshSidebar(); refreshInbox(); }
         if (document.getElementById("topic-list")) refreshRegion("#topic-list");
+        if (document.getElementById("forkout-status")) refreshRegion("#forkout-status");
         return;
       case "message.updated":
       case "message.deleted":

@@ -80,7 +80,7 @@ def check_asks(tx: Tx, actor: Actor, place: Place, asks: Iterable[Mapping[str, A
         raise InvalidInput("Ask each person once", field="asks")
     if actor.member_id in ids:
         raise InvalidInput("You cannot ask yourself for a reply", field="asks")
-    allowed = _members_of(tx, place)
+    allowed = _members_of(tx, place, ids)
     strangers = [i for i in ids if i not in allowed]
     if strangers:
         raise InvalidInput(
@@ -93,14 +93,19 @@ def check_asks(tx: Tx, actor: Actor, place: Place, asks: Iterable[Mapping[str, A
     return [{"member_id": int(a["member_id"]), "deadline": a.get("deadline")} for a in wanted]
 
 
-def _members_of(tx: Tx, place: Place) -> set[int]:
+def _members_of(tx: Tx, place: Place, ids: list[int]) -> set[int]:
+    """Which of ``ids`` are active members of the place."""
     if place.channel is None:
-        return set(place.participant_ids)
+        return set(place.participant_ids) & set(ids)
     return set(
         tx.conn.execute(
             select(channel_members.c.member_id)
             .join(members, members.c.id == channel_members.c.member_id)
-            .where(channel_members.c.channel_id == place.channel.id, members.c.is_active.is_(True))
+            .where(
+                channel_members.c.channel_id == place.channel.id,
+                channel_members.c.member_id.in_(ids),
+                members.c.is_active.is_(True),
+            )
         ).scalars()
     )
 

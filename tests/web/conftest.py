@@ -34,13 +34,16 @@ def _require(path: Path, what: str) -> None:
     pytest.skip(f"browser tests skipped: {message} (apt-get install chromium; npm ci)")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's synchronous driver keeps an event loop
+# running in the main thread while it lives, and later tests that call asyncio.run()
+# (the job worker's) must not find one.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright: Playwright) -> Iterator[Browser]:
     _require(CHROMIUM, "Chromium")
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

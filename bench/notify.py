@@ -8,7 +8,9 @@ hours, all in one channel. Each scenario sends messages into one topic through t
   cost before they existed);
 - quiet: on, but nobody follows the topic and nobody is mentioned or asked;
 - typical: 50 followers, 3 mentions and 2 asks per message, and a channel response window;
-- everyone follows: all 500 members follow the topic (500 decisions per message).
+- everyone follows: all 500 members follow the topic (normal priority: the digest, so
+  no schedule is loaded and nothing is stored per follower);
+- everyone follows, high priority: 500 timed decisions and notification rows per message.
 
 Writes the "notify" section of docs/benchmarks.md unless --no-doc.
 """
@@ -179,6 +181,10 @@ def main() -> None:
         )
         results.append(("typical", run(db, world, "Typical", args.messages, typical, people[:50])))
         results.append(("everyone follows", run(db, world, "All", args.messages, plain, people)))
+        loud = lambda n: {"body": f"Heads-up {n}", "priority": "high"}  # noqa: E731
+        results.append(
+            ("everyone follows, high priority", run(db, world, "Loud", args.messages, loud, people))
+        )
         db.close()
 
     baseline = statistics.median(base)

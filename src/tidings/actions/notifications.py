@@ -22,6 +22,7 @@ from tidings.core.notify import (
     decide,
     decide_early,
     first_reachable,
+    followers_may_be_notified,
 )
 from tidings.errors import InvalidInput, NotFound
 from tidings.queries.availability import schedules_and_statuses
@@ -214,22 +215,22 @@ def notify_message(
     """Decide and record a notification for everyone a new message may concern."""
     author = message["author_id"]
     mentioned, asked = set(mentioned), set(asked)
+    states: dict[int, str] = {}
+    muted: set[int] = set()
     if place.channel is None:
         candidates = set(place.participant_ids)
-        states: dict[int, str] = {}
-        muted: set[int] = set()
     else:
-        states = dict(
-            tx.conn.execute(
-                select(topic_subscriptions.c.member_id, topic_subscriptions.c.state).where(
-                    topic_subscriptions.c.topic_id == place.topic_id
-                )
-            ).all()
-        )
-        followers = {m for m, state in states.items() if state == "following"}
-        candidates = followers | mentioned | asked
-        muted = set()
-        if candidates - {author}:
+        candidates = mentioned | asked
+        if followers_may_be_notified(message["priority"]):
+            states = dict(
+                tx.conn.execute(
+                    select(topic_subscriptions.c.member_id, topic_subscriptions.c.state).where(
+                        topic_subscriptions.c.topic_id == place.topic_id
+                    )
+                ).all()
+            )
+            candidates |= {m for m, state in states.items() if state == "following"}
+            # Mutes only quiet messages that are not addressed to the member.
             muted = set(
                 tx.conn.execute(
                     select(channel_members.c.member_id).where(

@@ -367,3 +367,9 @@ def decide_early(member_id: int, display_name: str, event: Event) -> Decision | 
     if not event.is_direct:
         return _indirect(display_name, event)
     return None
+
+
+def followers_may_be_notified(priority: str) -> bool:
+    """Whether a message's followers (not addressed) can get more than the digest: only
+    above normal priority (rule 3). Lets a sender skip loading a big topic's followers."""
+    return priority != NORMAL

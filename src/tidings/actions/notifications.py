@@ -115,7 +115,7 @@ def _schedule_delivery(tx: Tx, notification_id: int, workspace_id: int, at: date
         at,
         {"notification_id": notification_id},
         workspace_id=workspace_id,
-        dedupe_key=f"notification:{notification_id}:deliver:{at.isoformat()}",
+        dedupe_key=_key({"id": notification_id, "deliver_at": at}),
     )
 
 
@@ -301,13 +301,19 @@ def record_many(
         .scalars()
         .all()
     )
+    held = []
     for notification_id, row in zip(ids, rows, strict=True):
         row["id"] = notification_id
         if row["action"] == "now":
             _deliver(tx, row)
         else:
-            _schedule_delivery(tx, notification_id, workspace_id, row["deliver_at"])
+            held.append((row["deliver_at"], {"notification_id": notification_id}, _key(row)))
+    jobs.enqueue_many(tx, DELIVER, held, workspace_id=workspace_id)
     return len(rows)
+
+
+def _key(row: Mapping[str, Any]) -> str:
+    return f"notification:{row['id']}:deliver:{row['deliver_at'].isoformat()}"
 
 
 def place_title(tx: Tx, place: Place) -> str:

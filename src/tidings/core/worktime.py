@@ -35,7 +35,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -440,6 +440,9 @@ def add_working_time(start: datetime, duration: timedelta, schedule: Schedule) -
     )
 
 
+# Pure and asked again and again with the same arguments (one instant, many members
+# sharing a schedule, when a message reaches a big channel): cached.
+@lru_cache(maxsize=8192)
 def is_working(t: datetime, schedule: Schedule) -> bool:
     """Whether the instant ``t`` is working time."""
     t = _utc(t, "t")
@@ -458,6 +461,7 @@ def is_working(t: datetime, schedule: Schedule) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
 def next_working_start(t: datetime, schedule: Schedule) -> datetime | None:
     """``t`` itself if it is working, else the start of the next working period; ``None`` if
     there is none within :data:`HORIZON`."""

@@ -92,6 +92,36 @@ def enqueue(
     return int(new_id)
 
 
+def enqueue_many(
+    tx: Tx,
+    kind: str,
+    work: list[tuple[datetime, dict[str, Any], str]],
+    *,
+    workspace_id: int | None = None,
+) -> None:
+    """``enqueue`` for many jobs of one kind at once — (run_at, payload, dedupe_key)
+    each — in one statement; keys already taken are skipped the same way."""
+    if not work:
+        return
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "kind": kind,
+            "dedupe_key": key,
+            "payload": orjson.dumps(payload).decode(),
+            "run_at": run_at,
+            "state": PENDING,
+            "attempts": 0,
+            "max_attempts": DEFAULT_MAX_ATTEMPTS,
+            "created_at": tx.now,
+        }
+        for run_at, payload, key in work
+    ]
+    module = postgresql if tx.dialect == "postgresql" else sqlite
+    tx.conn.execute(module.insert(jobs).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    _announce_if_due(tx, min(run_at for run_at, _, _ in work))
+
+
 @cache
 def _insert_unless_key_taken(dialect: str) -> Any:
     module = postgresql if dialect == "postgresql" else sqlite

@@ -25,8 +25,9 @@ context (a link, an identifier, a deadline, a stated reason, a specific question
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 LONG_CHARS = 600
 LONG_LINES = 6
@@ -500,3 +501,16 @@ def _findings(
             "Open with one line that says what this is and what you need, e.g. "
             "“TL;DR: the release moves to Thu; I need your go/no-go by Wed 12:00 CET.”",
         )
+
+
+def check_composed(draft: Mapping[str, Any]) -> list[Finding]:
+    """:func:`check_draft` for a draft as the API and the composer carry it: ``body``,
+    ``priority``, ``asks`` (each ``{member_id, deadline?}``) and ``has_attachment``."""
+    asks = list(draft.get("asks") or ())
+    return check_draft(
+        str(draft.get("body") or ""),
+        priority=str(draft.get("priority") or "normal"),
+        asks=len(asks),
+        has_deadline=any(ask.get("deadline") is not None for ask in asks),
+        has_attachment=bool(draft.get("has_attachment")),
+    )

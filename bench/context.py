@@ -66,7 +66,9 @@ def main() -> None:
     )
     print(report + "\n\n" + summary)
     if not args.no_doc:
-        body = section_header("none (a pure function, in-process)") + "\n" + summary + "\n\n" + report
+        body = (
+            section_header("none (a pure function, in-process)") + "\n" + summary + "\n\n" + report
+        )
         write_section("context", "## The context check\n\n" + body)
 
 

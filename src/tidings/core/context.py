@@ -95,7 +95,19 @@ GREETING = _words(
     r"greetings",
     r"ping",
 )
-AUDIENCE = _words("all", "zusammen", "pessoal", "a todos", "everyone", "everybody", "team", "folks", "there", "guys", "y'?all")
+AUDIENCE = _words(
+    "all",
+    "zusammen",
+    "pessoal",
+    "a todos",
+    "everyone",
+    "everybody",
+    "team",
+    "folks",
+    "there",
+    "guys",
+    "y'?all",
+)
 OPENER = _words(
     r"(?:a |one )?quick (?:question|q|one)",
     r"(?:i have |got )?a question(?: for you)?",
@@ -278,8 +290,11 @@ VAGUE = re.compile(
     + VAGUE_OBJECT
     + r"(?: anyone| folks| all| everyone)? ?\?"
     r"|(?:please )?(?:let me know|lmk|tell me) (?:what you think|your thoughts|what you all think"
-    r"|what y'?all think|if you have (?:any )?(?:thoughts|feedback|comments))" + VAGUE_OBJECT
-    + r"|what do (?:you|y'?all|you all|we|people|folks) think" + VAGUE_OBJECT + r" ?\?"
+    r"|what y'?all think|if you have (?:any )?(?:thoughts|feedback|comments))"
+    + VAGUE_OBJECT
+    + r"|what do (?:you|y'?all|you all|we|people|folks) think"
+    + VAGUE_OBJECT
+    + r" ?\?"
     r"|wdyt\b|(?:how does|does) (?:this|it) look(?: ok| okay| good)? ?\?"
     r"|(?:happy to hear|open to|welcome) (?:any )?(?:thoughts|feedback|comments)"
     r")(?=$|[\s.!?,;)])",
@@ -304,10 +319,7 @@ def _vague_ask(prose: str) -> bool:
     if SPECIFIC.search(prose):
         return False
     # Another real question beside the vague one is the specific ask.
-    return not any(
-        s.strip().endswith("?") and len(s.split()) >= 4
-        for s in _sentences(rest)
-    )
+    return not any(s.strip().endswith("?") and len(s.split()) >= 4 for s in _sentences(rest))
 
 
 # --- MISSING_LINK ----------------------------------------------------------------------

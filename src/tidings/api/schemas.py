@@ -394,6 +394,25 @@ class ResponseIn(In):
     responder_group_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
+class ContextCheckIn(In):
+    body: str = Field(max_length=100_000)
+    priority: Priority = "normal"
+    asks: list[AskIn] = Field(default_factory=list, max_length=50)
+    has_attachment: bool = False
+
+
+class Finding(BaseModel):
+    code: Literal[
+        "NO_HELLO", "NO_DEADLINE", "VAGUE_ASK", "MISSING_LINK", "URGENT_NO_REASON", "NO_SUMMARY"
+    ]
+    message: str
+    suggestion: str
+
+
+class ContextCheck(BaseModel):
+    findings: list[Finding]
+
+
 class PreviewIn(In):
     topic_id: Id | None = None
     conversation_id: Id | None = None

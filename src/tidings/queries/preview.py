@@ -16,6 +16,7 @@ from tidings import views
 from tidings.actions.mentions import resolve_mentions
 from tidings.actions.notifications import recipient
 from tidings.core import expectations as rules
+from tidings.core.context import check_composed
 from tidings.core.markdown import extract_mentions
 from tidings.core.notify import Event, decide
 from tidings.core.permissions import require_read_channel
@@ -107,6 +108,7 @@ def reply_preview(
         "sender_zone": sender_zone,
         "recipients": shown,
         "more": max(0, len(people) - MAX_SHOWN),
+        "findings": [finding.as_dict() for finding in check_composed(draft)],
     }
 
 

@@ -11,6 +11,7 @@ from tidings.web.routes import (
     admin,
     availability,
     channels,
+    context,
     forkouts,
     groups,
     home,
@@ -30,7 +31,7 @@ STATIC = Path(__file__).with_name("static")
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
     modules = (signin, home, threads, channels, search, people, groups, settings, admin)
-    for module in (*modules, availability, owed, notifications, forkouts):
+    for module in (*modules, availability, owed, notifications, forkouts, context):
         router.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

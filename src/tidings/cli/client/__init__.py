@@ -12,6 +12,7 @@ import typer
 from tidings.cli.client.availability import away_app, hours_app, status
 from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
+from tidings.cli.client.context import check
 from tidings.cli.client.forkouts import forkout_app
 from tidings.cli.client.notifications import notifications
 from tidings.cli.client.owed import owed_app
@@ -22,7 +23,7 @@ __all__ = ["PROFILE_ENV", "Server", "register"]
 
 
 def register(app: typer.Typer) -> None:
-    for command in (login, logout, post, read, inbox, search, tail, status, notifications):
+    for command in (login, logout, post, read, inbox, search, tail, status, notifications, check):
         app.command()(command)
     app.add_typer(hours_app, name="hours")
     app.add_typer(away_app, name="away")

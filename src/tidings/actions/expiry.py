@@ -63,7 +63,7 @@ def _key(message_id: int) -> str:
     return f"message:{message_id}:expire"
 
 
-def schedule_expiry(tx: Tx, row: Mapping[str, Any]) -> None:
+def schedule_expiry(tx: Tx, row: Mapping[Any, Any]) -> None:
     """On sending: the job at the expiry time, if there is one."""
     if row["expires_at"] is not None:
         jobs.enqueue(
@@ -76,7 +76,7 @@ def schedule_expiry(tx: Tx, row: Mapping[str, Any]) -> None:
         )
 
 
-def _expire_now(tx: Tx, row: Mapping[str, Any]) -> None:
+def _expire_now(tx: Tx, row: Mapping[Any, Any]) -> None:
     # One job per message: a timed one still pending is brought forward.
     if not jobs.reschedule(tx, _key(row["id"]), tx.now):
         jobs.enqueue(
@@ -115,14 +115,14 @@ def expire_when_read(
     )
     started = 0
     for row in waiting:
-        if row["topic_id"] in topics_ or row["conversation_id"] in conversations_:
-            if _everyone_read(tx, row):
-                _expire_now(tx, row)
-                started += 1
+        here = row["topic_id"] in topics_ or row["conversation_id"] in conversations_
+        if here and _everyone_read(tx, row):
+            _expire_now(tx, row)
+            started += 1
     return started
 
 
-def _everyone_read(tx: Tx, row: Mapping[str, Any]) -> bool:
+def _everyone_read(tx: Tx, row: Mapping[Any, Any]) -> bool:
     if row["conversation_id"] is not None:
         link, reads = conversation_members, conversation_reads
         place = link.c.conversation_id == row["conversation_id"]
@@ -151,13 +151,13 @@ def _everyone_read(tx: Tx, row: Mapping[str, Any]) -> bool:
     return bool(recipients) and recipients == have_read
 
 
-def _is_due(tx: Tx, row: Mapping[str, Any]) -> bool:
+def _is_due(tx: Tx, row: Mapping[Any, Any]) -> bool:
     if row["expires_at"] is not None and row["expires_at"] <= tx.now:
         return True
     return bool(row["expire_after_read"]) and _everyone_read(tx, row)
 
 
-def check_edit(row: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+def check_edit(row: Mapping[Any, Any], changes: Mapping[str, Any]) -> None:
     """An edit keeps the expiry chosen when sending: a self-destructing message cannot be
     edited into permanence (nor given a new lifetime), and expiry is not added later."""
     asked_time = "expires_in_minutes" in changes and (
@@ -286,7 +286,7 @@ def _scrub_events(tx: Tx, workspace_id: int, message_id: int, needles: list[str]
         )
 
 
-def _announce(tx: Tx, row: Mapping[str, Any]) -> None:
+def _announce(tx: Tx, row: Mapping[Any, Any]) -> None:
     payload = {
         "id": row["id"],
         "channel_id": row["channel_id"],

@@ -130,8 +130,8 @@ def post_message(
     schedule_expiry(tx, {**values, "id": message_id})
     # The author's pointer moved too: this message, or an earlier one, may now be read
     # by all (the author may be its only reader).
-    here = [place.topic_id] if place.topic_id is not None else []
-    expire_when_read(tx, actor.workspace_id, here, [] if here else [place.conversation_id])
+    topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
+    expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
     if place.topic_id is not None:
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
     view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
@@ -141,6 +141,10 @@ def post_message(
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
     return {**view, "expectations": owed}
+
+
+def _ids(place_id: int | None) -> list[int]:
+    return [] if place_id is None else [place_id]
 
 
 def _zone(tx: Tx, member_id: int) -> str:

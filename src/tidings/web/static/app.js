@@ -141,6 +141,7 @@ const live = {
         if (document.getElementById("topic-list")) refreshRegion("#topic-list");
         return;
       case "message.updated":
+      case "message.expired":
       case "message.deleted":
         refreshMessage(data.id);
         refreshInbox();

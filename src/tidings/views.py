@@ -68,21 +68,26 @@ def message(
     row: Mapping[Any, Any], reaction_rows: Iterable[Mapping[Any, Any]] = ()
 ) -> dict[str, Any]:
     deleted = row["deleted_at"] is not None
+    expired = row.get("expired_at") is not None
+    gone = deleted or expired
     return {
         "id": row["id"],
         "channel_id": row["channel_id"],
         "topic_id": row["topic_id"],
         "conversation_id": row["conversation_id"],
         "author_id": row["author_id"],
-        "body": "" if deleted else row["body"],
-        "html": "" if deleted else row["html"],
+        "body": "" if gone else row["body"],
+        "html": "" if gone else row["html"],
         "priority": row["priority"],
         "reply_to_id": row["reply_to_id"],
         "quote_of_id": row["quote_of_id"],
         "created_at": iso(row["created_at"]),
         "edited_at": iso(row["edited_at"]),
         "deleted": deleted,
-        "reactions": [] if deleted else reactions(reaction_rows),
+        "reactions": [] if gone else reactions(reaction_rows),
+        "expires_at": iso(row.get("expires_at")),
+        "expire_after_read": bool(row.get("expire_after_read")),
+        "expired": expired,
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, select, update
 
 from tidings import views
 from tidings.actions.expectations import check_asks, expect_replies, settle_by_reply
+from tidings.actions.expiry import check_edit, expire_when_read, expiry_values, schedule_expiry
 from tidings.actions.mentions import resolve_mentions
 from tidings.actions.notifications import check_urgent_budget, notify_message
 from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
@@ -89,10 +90,14 @@ def post_message(
     asks: Iterable[Mapping[str, Any]] = (),
     first_in_topic: bool = False,
     title: str = "",
+    expires_in_minutes: int | None = None,
+    expire_after_read: bool = False,
 ) -> dict[str, Any]:
     """Store a message where ``place`` says, with mentions, counters and its event;
-    settle the replies it gives, record the replies it expects, and notify."""
+    settle the replies it gives, record the replies it expects, and notify.
+    A self-destructing one also gets its expiry scheduled."""
     body = check_body(body, max_length)
+    expiry = expiry_values(tx.now, expires_in_minutes, expire_after_read)
     level = _check_priority(priority)
     _check_reference(tx, actor, place, reply_to_id, "reply_to_id")
     _check_reference(tx, actor, place, quote_of_id, "quote_of_id")
@@ -114,6 +119,7 @@ def post_message(
         "created_at": tx.now,
         "edited_at": None,
         "deleted_at": None,
+        **expiry,
     }
     message_id = tx.insert(messages, **values)
     index_message(tx.conn, message_id, parsed.plain_text())
@@ -121,6 +127,11 @@ def post_message(
     _record_mentions(tx, place, message_id, mentioned)
     _bump_counters(tx, place, message_id)
     _mark_own_read(tx, actor, place, message_id)
+    schedule_expiry(tx, {**values, "id": message_id})
+    # The author's pointer moved too: this message, or an earlier one, may now be read
+    # by all (the author may be its only reader).
+    topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
+    expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
     if place.topic_id is not None:
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
     view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
@@ -130,6 +141,10 @@ def post_message(
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
     return {**view, "expectations": owed}
+
+
+def _ids(place_id: int | None) -> list[int]:
+    return [] if place_id is None else [place_id]
 
 
 def _zone(tx: Tx, member_id: int) -> str:
@@ -206,14 +221,23 @@ def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
 
 
 def edit_message(
-    tx: Tx, actor: Actor, message_id: int, body: str, max_length: int = DEFAULT_MAX_LENGTH
+    tx: Tx,
+    actor: Actor,
+    message_id: int,
+    body: str,
+    max_length: int = DEFAULT_MAX_LENGTH,
+    **expiry: Any,
 ) -> dict[str, Any]:
-    """Replace the body; the previous version goes to the edit history."""
+    """Replace the body; the previous version goes to the edit history. The expiry
+    stays as sent: ``expiry`` may only repeat it (see ``expiry.check_edit``)."""
     row = message_row(tx.conn, actor.workspace_id, message_id)
     place = place_of_message(tx, actor, row)
     require_edit_message(actor, row["author_id"])
     if row["deleted_at"] is not None:
         raise Gone("The message was deleted")
+    if row["expired_at"] is not None:
+        raise Gone("The message expired")
+    check_edit(row, expiry)
     body = check_body(body, max_length)
     if body == row["body"]:
         return _view(tx, row)

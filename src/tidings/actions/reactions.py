@@ -22,6 +22,8 @@ def _target(tx: Tx, actor: Actor, message_id: int) -> Any:
     place = place_of_message(tx, actor, row)
     if row["deleted_at"] is not None:
         raise Gone("The message was deleted")
+    if row["expired_at"] is not None:
+        raise Gone("The message expired")
     return place
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tidings.actions.expiry import expire_when_read
 from tidings.actions.places import conversation_place, place_of_message, topic_place
 from tidings.core.permissions import require_read_channel
 from tidings.core.roles import Actor
@@ -59,8 +60,10 @@ def mark_message_read(tx: Tx, actor: Actor, message_id: int) -> dict[str, Any]:
     place = place_of_message(tx, actor, row)
     if place.topic_id is not None:
         _topic_pointer(tx, actor, place.topic_id, message_id)
+        expire_when_read(tx, actor.workspace_id, topic_ids=[place.topic_id])
     else:
         _conversation_pointer(tx, actor, row["conversation_id"], message_id)
+        expire_when_read(tx, actor.workspace_id, conversation_ids=[row["conversation_id"]])
     return _announce(tx, actor, {**place.columns, "up_to": message_id})
 
 
@@ -68,6 +71,7 @@ def mark_topic_read(tx: Tx, actor: Actor, topic_id: int) -> dict[str, Any]:
     _, row = topic_place(tx, actor, topic_id, posting=False)
     if row["last_message_id"]:
         _topic_pointer(tx, actor, topic_id, row["last_message_id"])
+        expire_when_read(tx, actor.workspace_id, topic_ids=[topic_id])
     return _announce(tx, actor, {"topic_id": topic_id, "up_to": row["last_message_id"]})
 
 
@@ -78,6 +82,7 @@ def mark_conversation_read(tx: Tx, actor: Actor, conversation_id: int) -> dict[s
     ).scalar()
     if last:
         _conversation_pointer(tx, actor, conversation_id, last)
+        expire_when_read(tx, actor.workspace_id, conversation_ids=[conversation_id])
     return _announce(tx, actor, {"conversation_id": conversation_id, "up_to": last})
 
 
@@ -90,6 +95,7 @@ def mark_channel_read(tx: Tx, actor: Actor, channel_id: int) -> dict[str, Any]:
     ).all()
     for row in rows:
         _topic_pointer(tx, actor, row.id, row.last_message_id)
+    expire_when_read(tx, actor.workspace_id, topic_ids=[row.id for row in rows])
     return _announce(tx, actor, {"channel_id": channel_id, "topics": len(rows)})
 
 
@@ -115,6 +121,12 @@ def mark_all_read(tx: Tx, actor: Actor) -> dict[str, Any]:
     ).all()
     for row in conversation_rows:
         _conversation_pointer(tx, actor, row.id, row.last_message_id)
+    expire_when_read(
+        tx,
+        actor.workspace_id,
+        topic_ids=[row.id for row in topic_rows],
+        conversation_ids=[row.id for row in conversation_rows],
+    )
     return _announce(
         tx, actor, {"all": True, "topics": len(topic_rows), "conversations": len(conversation_rows)}
     )

@@ -123,6 +123,15 @@ class MessageIn(In):
     asks: list[AskIn] = Field(
         default_factory=list, max_length=50, description="Members expected to reply"
     )
+    expires_in_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=43_200,
+        description="Self-destruct this many minutes after sending (1 minute to 30 days)",
+    )
+    expire_after_read: bool = Field(
+        False, description="Self-destruct once every recipient has read it"
+    )
 
 
 class TopicIn(MessageIn):
@@ -140,6 +149,12 @@ class SubscriptionIn(In):
 
 class MessagePatch(In):
     body: str
+    expires_in_minutes: int | None = Field(
+        None, description="Only to repeat the message's expiry: an edit cannot change it"
+    )
+    expire_after_read: bool | None = Field(
+        None, description="Only to repeat the message's expiry: an edit cannot change it"
+    )
 
 
 class ConversationIn(In):
@@ -251,6 +266,9 @@ class Message(BaseModel):
     edited_at: str | None
     deleted: bool
     reactions: list[Reaction]
+    expires_at: str | None = Field(None, description="When it self-destructs, if timed")
+    expire_after_read: bool = Field(False, description="Self-destructs once all have read it")
+    expired: bool = Field(False, description="It self-destructed: its text is gone")
     expectations: list[Expectation] | None = Field(
         None, description="On a newly sent message: the replies it expects"
     )

@@ -97,7 +97,7 @@ def message_history(conn: Connection, actor: Actor, message_id: int) -> list[dic
     for edit in edits:
         versions.append({"body": edit["body"], "written_at": views.iso(written_at)})
         written_at = edit["replaced_at"]
-    if row["deleted_at"] is None:
+    if row["deleted_at"] is None and row["expired_at"] is None:
         versions.append({"body": row["body"], "written_at": views.iso(written_at)})
     return versions
 

@@ -28,7 +28,9 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
-def _install_sqlite_hooks(engine: Engine, begin: str, synchronous: str) -> None:
+def _install_sqlite_hooks(
+    engine: Engine, begin: str, synchronous: str, *, writer: bool = False
+) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Python's sqlite3 would otherwise open transactions implicitly and
@@ -39,6 +41,10 @@ def _install_sqlite_hooks(engine: Engine, begin: str, synchronous: str) -> None:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        if writer:
+            # Freed pages and cells are zeroed, so a purged message (actions/expiry.py)
+            # leaves no bytes behind in the file, only in the WAL until its checkpoint.
+            cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -59,6 +65,6 @@ def create_engines(url: str, synchronous: str = "full") -> tuple[Engine, Engine]
     args = {"check_same_thread": False, "timeout": 10}
     writer = create_engine(url, connect_args=args, pool_size=1, max_overflow=0)
     reader = create_engine(url, connect_args=args, pool_size=8, max_overflow=8)
-    _install_sqlite_hooks(writer, "BEGIN IMMEDIATE", synchronous)
+    _install_sqlite_hooks(writer, "BEGIN IMMEDIATE", synchronous, writer=True)
     _install_sqlite_hooks(reader, "BEGIN", synchronous)
     return writer, reader

@@ -205,7 +205,12 @@ messages = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("edited_at", UTCDateTime),
     Column("deleted_at", UTCDateTime),
+    # Self-destructing messages (actions/expiry.py): at a time, or once all have read it.
+    Column("expires_at", UTCDateTime),
+    Column("expire_after_read", Boolean, nullable=False, server_default=false()),
+    Column("expired_at", UTCDateTime),
     Index("ix_messages_topic", "topic_id", "id"),
+    Index("ix_messages_expire_after_read", "expire_after_read", "expired_at"),
     Index("ix_messages_conversation", "conversation_id", "id"),
     Index("ix_messages_author", "author_id", "id"),
 )

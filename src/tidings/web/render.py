@@ -17,6 +17,7 @@ from markupsafe import Markup
 from sqlalchemy.engine import Connection
 
 from tidings.api.deps import services
+from tidings.core.expiry import remaining
 from tidings.core.roles import Actor
 from tidings.queries.directory import list_members
 from tidings.queries.sidebar import sidebar, standing
@@ -109,6 +110,8 @@ templates.env.filters.update(
     city=_city,
     json=_json,
 )
+# "Self-destructs in 3 h" on messages that will expire (see core/expiry.py).
+templates.env.filters["remaining"] = lambda value, now: remaining(now, parse_iso(value))
 templates.env.globals.update(
     zone_clock=_zone_clock, reaction_choices=REACTIONS, csrf_field=CSRF_FIELD
 )

@@ -33,7 +33,14 @@ async def edit_message(
     return await write(
         request,
         actor,
-        lambda tx: messages.edit_message(tx, actor, message_id, body.body, max_length),
+        lambda tx: messages.edit_message(
+            tx,
+            actor,
+            message_id,
+            body.body,
+            max_length,
+            **body.model_dump(exclude_unset=True, exclude={"body"}),
+        ),
     )
 
 

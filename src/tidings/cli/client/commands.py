@@ -136,7 +136,7 @@ def _print_messages(
         console.print(
             styled_line((author, "bold"), (stamp, "dim"), (priority, "red"), (edited, "dim"))
         )
-        console.print(Text("(deleted)" if message["deleted"] else message["body"]))
+        console.print(Text(_body(message)))
         reactions = "  ".join(_reaction(r) for r in message["reactions"])
         if reactions:
             console.print(Text(reactions, style="dim"))
@@ -211,3 +211,11 @@ def _snippet(snippet: str) -> Text:
 
 
 # The live event stream.
+
+
+def _body(message: dict[str, Any]) -> str:
+    if message["deleted"]:
+        return "(deleted)"
+    if message.get("expired"):
+        return "(a message expired)"
+    return str(message["body"])

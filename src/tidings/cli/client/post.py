@@ -40,6 +40,12 @@ ASK = typer.Option(None, "--ask", metavar="@HANDLE", help="Ask for a reply; repe
 BY = typer.Option(
     None, "--by", metavar="WHEN", help="Reply deadline: ISO datetime, or a date (17:00 yours)"
 )
+EXPIRES_IN = typer.Option(
+    None, "--expires-in", metavar="MINUTES", help="Self-destruct after 1 to 43200 minutes"
+)
+AFTER_READ = typer.Option(
+    False, "--expire-after-read", help="Self-destruct once every recipient has read it"
+)
 
 
 def post(
@@ -48,6 +54,8 @@ def post(
     priority: Priority = PRIORITY,
     ask: list[str] = ASK,
     by: str = BY,
+    expires_in: int | None = EXPIRES_IN,
+    expire_after_read: bool = AFTER_READ,
 ) -> None:
     """Post into a channel's topic (started if new), or send a direct message."""
     if by and not ask:
@@ -56,6 +64,10 @@ def post(
         people = people_by_id(server) if ask or target.startswith("@") else {}
         zone = viewer_zone(people, profile)
         fields: dict[str, Any] = {"priority": priority.value}
+        if expires_in is not None:
+            fields["expires_in_minutes"] = expires_in
+        if expire_after_read:
+            fields["expire_after_read"] = True
         if ask:
             fields["asks"] = _asks(people, ask, by, zone)
         if target.startswith("#") and len(words) == 2:

@@ -118,7 +118,19 @@ def _message_fields(form: Form, max_length: int) -> dict[str, Any]:
         "reply_to_id": form.number("reply_to_id"),
         "quote_of_id": form.number("quote_of_id"),
         "max_length": max_length,
+        **expiry_fields(form),
     }
+
+
+# The composer's "Expires" choices: minutes, or "read" for after everyone has read it.
+EXPIRY_CHOICES = {"": None, "60": 60, "1440": 1440, "10080": 10080, "read": None}
+
+
+def expiry_fields(form: Form) -> dict[str, Any]:
+    choice = form.text("expires", max_length=16)
+    if choice not in EXPIRY_CHOICES:
+        raise InvalidInput("Choose when the message expires from the list", field="expires")
+    return {"expires_in_minutes": EXPIRY_CHOICES[choice], "expire_after_read": choice == "read"}
 
 
 def ask_fields(form: Form) -> tuple[list[str], str]:

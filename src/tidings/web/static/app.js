@@ -142,6 +142,7 @@ const live = {
         if (document.getElementById("forkout-status")) refreshRegion("#forkout-status");
         return;
       case "message.updated":
+      case "message.expired":
       case "message.deleted":
         refreshMessage(data.id);
         refreshInbox();

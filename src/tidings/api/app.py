@@ -27,6 +27,7 @@ from tidings.api.routes import (
     groups,
     health,
     inbox,
+    later,
     messages,
     topics,
     users,
@@ -124,6 +125,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         conversations,
         groups,
         inbox,
+        later,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)

@@ -28,7 +28,7 @@ REPLIED = "replied"
 EXCERPT = 120
 
 
-def _active(tx: Tx, member_id: int, message_id: int) -> Mapping[str, Any] | None:
+def _active(tx: Tx, member_id: int, message_id: int) -> Mapping[Any, Any] | None:
     return (
         tx.conn.execute(
             select(later_marks).where(
@@ -46,7 +46,7 @@ def _job_key(mark_id: int, remind_at: datetime) -> str:
     return f"later:{mark_id}:remind:{remind_at.isoformat()}"
 
 
-def _announce(tx: Tx, actor: Actor, type_: str, row: Mapping[str, Any]) -> dict[str, Any]:
+def _announce(tx: Tx, actor: Actor, type_: str, row: Mapping[Any, Any]) -> dict[str, Any]:
     view = views.later_mark(row)
     tx.emit(actor.workspace_id, type_, view, audience=MEMBERS, member_ids=[actor.member_id])
     return view
@@ -78,7 +78,7 @@ def mark_later(
             "cleared_at": None,
             "cleared_reason": None,
         }
-        mark = {**values, "id": tx.insert(later_marks, **values)}
+        mark: dict[str, Any] = {**values, "id": tx.insert(later_marks, **values)}
     else:
         if current["remind_at"] is not None and current["reminded_at"] is None:
             jobs.cancel(tx, _job_key(current["id"], current["remind_at"]))
@@ -100,7 +100,7 @@ def mark_later(
     return _announce(tx, actor, "later.marked", mark)
 
 
-def _clear(tx: Tx, actor: Actor, marks: list[Mapping[str, Any]], reason: str) -> None:
+def _clear(tx: Tx, actor: Actor, marks: list[Mapping[Any, Any]], reason: str) -> None:
     for mark in marks:
         if mark["remind_at"] is not None and mark["reminded_at"] is None:
             jobs.cancel(tx, _job_key(mark["id"], mark["remind_at"]))

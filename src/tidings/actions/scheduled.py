@@ -99,7 +99,7 @@ def _check_priority(priority: str) -> str:
     return priority
 
 
-def _stored_asks(asks: Iterable[Mapping[str, Any]]) -> str:
+def _stored_asks(asks: Iterable[Mapping[Any, Any]]) -> str:
     return orjson.dumps(
         [{"member_id": a["member_id"], "deadline": views.iso(a.get("deadline"))} for a in asks]
     ).decode()
@@ -113,7 +113,7 @@ def schedule_message(
     topic_id: int | None = None,
     conversation_id: int | None = None,
     priority: str = "normal",
-    asks: Iterable[Mapping[str, Any]] = (),
+    asks: Iterable[Mapping[Any, Any]] = (),
     send_at: datetime | None = None,
     at_recipient_day: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
@@ -147,13 +147,13 @@ def schedule_message(
     return _announce(tx, "scheduled.created", {**values, "id": scheduled_id})
 
 
-def _announce(tx: Tx, type_: str, row: Mapping[str, Any]) -> dict[str, Any]:
+def _announce(tx: Tx, type_: str, row: Mapping[Any, Any]) -> dict[str, Any]:
     view = views.scheduled_message(row)
     tx.emit(row["workspace_id"], type_, view, audience=MEMBERS, member_ids=[row["author_id"]])
     return view
 
 
-def _load(tx: Tx, scheduled_id: int) -> Mapping[str, Any] | None:
+def _load(tx: Tx, scheduled_id: int) -> Mapping[Any, Any] | None:
     return (
         tx.conn.execute(select(scheduled_messages).where(scheduled_messages.c.id == scheduled_id))
         .mappings()
@@ -161,7 +161,7 @@ def _load(tx: Tx, scheduled_id: int) -> Mapping[str, Any] | None:
     )
 
 
-def _mine_pending(tx: Tx, actor: Actor, scheduled_id: int) -> Mapping[str, Any]:
+def _mine_pending(tx: Tx, actor: Actor, scheduled_id: int) -> Mapping[Any, Any]:
     row = _load(tx, scheduled_id)
     if row is None or row["author_id"] != actor.member_id:
         raise NotFound("No such scheduled message")
@@ -229,7 +229,7 @@ def send_scheduled(tx: Tx, scheduled_id: int, send_at: datetime) -> str:
     return _finish(tx, row, SENT, sent_message_id=message["id"])
 
 
-def _post_as(tx: Tx, actor: Actor, row: Mapping[str, Any]) -> dict[str, Any]:
+def _post_as(tx: Tx, actor: Actor, row: Mapping[Any, Any]) -> dict[str, Any]:
     """Post in a savepoint with a Tx of its own, so a refusal drops the message's rows
     and events alike and leaves the failure to record."""
     step = Tx(tx.conn, FrozenClock(tx.now))
@@ -265,7 +265,7 @@ def _post_as(tx: Tx, actor: Actor, row: Mapping[str, Any]) -> dict[str, Any]:
     return message
 
 
-def _finish(tx: Tx, row: Mapping[str, Any], state: str, **changes: Any) -> str:
+def _finish(tx: Tx, row: Mapping[Any, Any], state: str, **changes: Any) -> str:
     values = {"state": state, "updated_at": tx.now, **changes}
     if "error" in values:
         values["error"] = str(values["error"])[:500]

@@ -12,6 +12,7 @@ import typer
 from tidings.cli.client.availability import away_app, hours_app, status
 from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
+from tidings.cli.client.later import later_app, scheduled_app
 from tidings.cli.client.notifications import notifications
 from tidings.cli.client.owed import owed_app
 from tidings.cli.client.post import post
@@ -26,3 +27,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(hours_app, name="hours")
     app.add_typer(away_app, name="away")
     app.add_typer(owed_app, name="owed")
+    app.add_typer(later_app, name="later")
+    app.add_typer(scheduled_app, name="scheduled")

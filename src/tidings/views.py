@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
@@ -161,4 +163,35 @@ def notification(row: Mapping[Any, Any]) -> dict[str, Any]:
         "delivered_at": iso(row["delivered_at"]),
         "seen_at": iso(row["seen_at"]),
         "created_at": iso(row["created_at"]),
+    }
+
+
+def later_mark(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "message_id": row["message_id"],
+        "remind_at": iso(row["remind_at"]),
+        "reminded_at": iso(row["reminded_at"]),
+        "created_at": iso(row["created_at"]),
+        "cleared_at": iso(row["cleared_at"]),
+        "cleared_reason": row["cleared_reason"],
+    }
+
+
+def scheduled_message(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "author_id": row["author_id"],
+        "topic_id": row["topic_id"],
+        "conversation_id": row["conversation_id"],
+        "body": row["body"],
+        "priority": row["priority"],
+        "asks": orjson.loads(row["asks"]),
+        "send_at": iso(row["send_at"]),
+        "at_recipient_day": bool(row["at_recipient_day"]),
+        "state": row["state"],
+        "sent_message_id": row["sent_message_id"],
+        "error": row["error"],
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
     }

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, select, update
 from tidings import views
 from tidings.actions.expectations import check_asks, expect_replies, settle_by_reply
 from tidings.actions.expiry import check_edit, expire_when_read, expiry_values, schedule_expiry
+from tidings.actions.later import clear_on_reply
 from tidings.actions.mentions import resolve_mentions
 from tidings.actions.notifications import check_urgent_budget, notify_message
 from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
@@ -137,6 +138,7 @@ def post_message(
     view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
     place.emit(tx, "message.created", view)
     settle_by_reply(tx, actor, place, message_id)
+    clear_on_reply(tx, actor, place, message_id)
     owed = expect_replies(tx, actor, place, message_id, checked_asks, first_in_topic=first_in_topic)
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)

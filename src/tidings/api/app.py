@@ -29,6 +29,7 @@ from tidings.api.routes import (
     groups,
     health,
     inbox,
+    later,
     messages,
     topics,
     users,
@@ -128,6 +129,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         conversations,
         groups,
         inbox,
+        later,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)

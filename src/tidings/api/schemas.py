@@ -452,3 +452,80 @@ class ForkoutIn(In):
 
 class FollowUpIn(In):
     body: str
+
+
+# Respond later and scheduled send.
+
+
+class LaterIn(In):
+    remind: str | None = Field(
+        None,
+        max_length=64,
+        description='When to be reminded: working time from now ("3h", "90m"), "next_day" '
+        '(your next working day\'s start), "next_week", or an ISO datetime with an offset; '
+        "null for no reminder",
+    )
+
+
+class LaterMark(BaseModel):
+    id: int
+    message_id: int
+    remind_at: str | None
+    reminded_at: str | None
+    created_at: str
+    cleared_at: str | None
+    cleared_reason: str | None
+
+
+class LaterItem(LaterMark):
+    author_id: int
+    channel_id: int | None
+    topic_id: int | None
+    topic_title: str | None
+    conversation_id: int | None
+    excerpt: str
+
+
+class LaterList(BaseModel):
+    items: list[LaterItem]
+
+
+class ScheduledIn(In):
+    topic_id: Id | None = None
+    conversation_id: Id | None = None
+    member_ids: list[Id] = Field(
+        default_factory=list, max_length=8, description="Opens (or finds) the DM with them"
+    )
+    body: str
+    priority: Priority = "normal"
+    asks: list[AskIn] = Field(default_factory=list, max_length=50)
+    send_at: When | None = None
+    at_recipient_day: bool = Field(
+        False, description="One-to-one DMs: at the start of the recipient's working day"
+    )
+
+
+class ScheduledPatch(In):
+    body: str | None = None
+    send_at: When | None = None
+
+
+class ScheduledMessage(BaseModel):
+    id: int
+    author_id: int
+    topic_id: int | None
+    conversation_id: int | None
+    body: str
+    priority: Priority
+    asks: list[dict[str, Any]]
+    send_at: str
+    at_recipient_day: bool
+    state: Literal["scheduled", "sent", "cancelled", "failed"]
+    sent_message_id: int | None
+    error: str | None
+    created_at: str
+    updated_at: str
+
+
+class ScheduledList(BaseModel):
+    items: list[ScheduledMessage]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from tidings.store.types import Id, UTCDateTime
@@ -419,4 +420,51 @@ forkout_recipients = Table(
     Column("conversation_id", Id, nullable=False),
     Column("message_id", Id, nullable=False),
     Column("followup_message_id", Id),
+)
+
+# "Respond later": a member's bookmark on a message, with an optional reminder. At
+# most one mark per member and message is active (not cleared).
+later_marks = Table(
+    "later_marks",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("member_id", Id, _fk("members.id"), nullable=False),
+    Column("message_id", Id, _fk("messages.id"), nullable=False),
+    Column("remind_at", UTCDateTime),
+    Column("reminded_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cleared_at", UTCDateTime),
+    Column("cleared_reason", String(16)),
+    Index("ix_later_marks_member_id", "member_id", "cleared_at"),
+    Index(
+        "uq_later_marks_active",
+        "member_id",
+        "message_id",
+        unique=True,
+        sqlite_where=text("cleared_at IS NULL"),
+        postgresql_where=text("cleared_at IS NULL"),
+    ),
+)
+
+# A message written now and sent at ``send_at`` by a job, as its author.
+scheduled_messages = Table(
+    "scheduled_messages",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("author_id", Id, _fk("members.id"), nullable=False),
+    Column("topic_id", Id),
+    Column("conversation_id", Id),
+    Column("body", Text, nullable=False),
+    Column("priority", String(8), nullable=False, server_default="normal"),
+    Column("asks", Text, nullable=False, server_default="[]"),
+    Column("send_at", UTCDateTime, nullable=False),
+    Column("at_recipient_day", Boolean, nullable=False, server_default=false()),
+    Column("state", String(16), nullable=False),
+    Column("sent_message_id", Id),
+    Column("error", String(500)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_scheduled_messages_author_id", "author_id", "state"),
 )

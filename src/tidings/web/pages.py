@@ -15,6 +15,7 @@ from tidings.web.routes import (
     forkouts,
     groups,
     home,
+    later,
     notifications,
     owed,
     people,
@@ -31,7 +32,7 @@ STATIC = Path(__file__).with_name("static")
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
     modules = (signin, home, threads, channels, search, people, groups, settings, admin)
-    for module in (*modules, availability, owed, notifications, forkouts, context):
+    for module in (*modules, availability, owed, notifications, forkouts, context, later):
         router.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -20,6 +20,7 @@ from tidings.api.deps import services
 from tidings.core.expiry import remaining
 from tidings.core.roles import Actor
 from tidings.queries.directory import list_members
+from tidings.queries.later import later_count
 from tidings.queries.sidebar import sidebar, standing
 from tidings.web.session import CSRF_FIELD, csrf_token, keep_csrf
 
@@ -129,6 +130,7 @@ def shell(conn: Connection, actor: Actor, now: datetime) -> dict[str, Any]:
         "people": everyone,
         **sidebar(conn, actor),
         **standing(conn, actor, now),
+        **later_count(conn, actor),
     }
 
 

@@ -14,6 +14,7 @@ from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
 from tidings.cli.client.context import check
 from tidings.cli.client.forkouts import forkout_app
+from tidings.cli.client.later import later_app, scheduled_app
 from tidings.cli.client.notifications import notifications
 from tidings.cli.client.owed import owed_app
 from tidings.cli.client.post import post
@@ -29,3 +30,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(away_app, name="away")
     app.add_typer(owed_app, name="owed")
     app.add_typer(forkout_app, name="forkout")
+    app.add_typer(later_app, name="later")
+    app.add_typer(scheduled_app, name="scheduled")

@@ -37,6 +37,10 @@ class Priority(StrEnum):
 WORDS = typer.Argument(..., metavar="[TOPIC] TEXT", help="TEXT '-' reads standard input")
 PRIORITY = typer.Option(Priority.NORMAL, "--priority", "-p")
 ASK = typer.Option(None, "--ask", metavar="@HANDLE", help="Ask for a reply; repeat for more")
+AT = typer.Option(None, "--at", metavar="WHEN", help="Send later: ISO datetime (yours)")
+THEIR_MORNING = typer.Option(
+    False, "--their-morning", help="Send at the start of the recipient's working day (1:1 DMs)"
+)
 BY = typer.Option(
     None, "--by", metavar="WHEN", help="Reply deadline: ISO datetime, or a date (17:00 yours)"
 )
@@ -56,10 +60,16 @@ def post(
     by: str = BY,
     expires_in: int | None = EXPIRES_IN,
     expire_after_read: bool = AFTER_READ,
+    at: str = AT,
+    their_morning: bool = THEIR_MORNING,
 ) -> None:
-    """Post into a channel's topic (started if new), or send a direct message."""
+    """Post into a channel's topic (started if new), or send a direct message; with
+    --at or --their-morning, schedule it instead."""
     if by and not ask:
         raise TidingsError("--by is the deadline for --ask: name who should reply")
+    if at or their_morning:
+        _schedule(target, words, priority, ask, by, at, their_morning)
+        return
     with signed_in() as (profile, server):
         people = people_by_id(server) if ask or target.startswith("@") else {}
         zone = viewer_zone(people, profile)
@@ -123,3 +133,42 @@ def _post_direct(
     conversation = server.request("POST", "/conversations", json={"member_ids": ids})
     message = server.send("POST", f"/conversations/{conversation['id']}/messages", fields)
     return handles_of(people, conversation["member_ids"], profile.member_id), message
+
+
+def _schedule(
+    target: str,
+    words: list[str],
+    priority: Priority,
+    ask: list[str],
+    by: str | None,
+    at: str | None,
+    their_morning: bool,
+) -> None:
+    if at and their_morning:
+        raise TidingsError("pick --at or --their-morning, not both")
+    with signed_in() as (profile, server):
+        people = people_by_id(server)
+        zone = viewer_zone(people, profile)
+        fields: dict[str, Any] = {"priority": priority.value, "at_recipient_day": their_morning}
+        if at:
+            fields["send_at"] = moment(at, zone).isoformat()
+        if ask:
+            fields["asks"] = _asks(people, ask, by, zone)
+        if target.startswith("#") and len(words) == 2:
+            channel = channel_named(server, target)
+            topic = topic_titled(server, channel, words[0])
+            if topic is None:
+                raise TidingsError(
+                    "a scheduled message goes into a topic that exists; start it first"
+                )
+            fields.update(topic_id=topic["id"], body=plain_text_of(words[1]))
+            where = f"#{channel['name']} › {topic['title']}"
+        elif target.startswith("@") and len(words) == 1:
+            ids = member_ids_of(people, target)
+            fields.update(member_ids=ids, body=plain_text_of(words[0]))
+            where = handles_of(people, [profile.member_id, *ids], profile.member_id)
+        else:
+            raise TidingsError("usage: tidings post '#channel' 'topic' 'text' | @handle 'text'")
+        made = server.send("POST", "/scheduled", fields)
+    when = local_time(made["send_at"], zone)
+    console.print(f"Scheduled for {where} at {when} (scheduled {made['id']})", markup=False)

@@ -25,6 +25,7 @@ from tidings.queries.paging import encode
 from tidings.queries.preview import reply_preview
 from tidings.web.forms import Form, read_form
 from tidings.web.render import render_page, render_part, respond
+from tidings.web.routes import later
 from tidings.web.routes.common import back, is_htmx, run, see_other
 from tidings.web.session import web_actor
 
@@ -166,6 +167,17 @@ async def _post(request: Request, actor: Actor, kind: str, place_id: int) -> Res
         fields = _message_fields(form, max_length)
         handles, by = ask_fields(form)
         key = form.text("form_key", max_length=200) or None
+        if later.wants_schedule(form):
+            return await later.schedule_from_composer(
+                request,
+                actor,
+                kind,
+                place_id,
+                form,
+                fields,
+                lambda tx: resolve_asks(tx.conn, actor, handles, by),
+                lambda exc: _refused(request, actor, kind, place_id, form, exc),
+            )
 
         def deliver(tx: Any) -> Any:
             asks = resolve_asks(tx.conn, actor, handles, by)

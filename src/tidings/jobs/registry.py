@@ -21,7 +21,7 @@ HANDLERS: dict[str, Handler] = {}
 # The modules whose import registers handlers. Every worker loads them all, so
 # that ``tidings worker`` knows the same kinds as ``tidings serve``, which
 # imports most of the program anyway: add a module here with its first handler.
-HANDLER_MODULES = ["tidings.jobs.builtin", "tidings.jobs.replies"]
+HANDLER_MODULES = ["tidings.jobs.builtin", "tidings.jobs.replies", "tidings.jobs.digests"]
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:

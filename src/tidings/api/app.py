@@ -20,6 +20,7 @@ from tidings.api.ratelimit import RateLimiter
 from tidings.api.routes import (
     auth,
     availability,
+    catchup,
     channels,
     conversations,
     events,
@@ -124,6 +125,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         conversations,
         groups,
         inbox,
+        catchup,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)

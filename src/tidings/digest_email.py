@@ -24,7 +24,9 @@ def _lines(content: dict[str, Any], base: str) -> list[tuple[str, list[tuple[str
             items = [(f"{m['author_name']}: {m['excerpt']}", base + _place(m)) for m in found[key]]
             sections.append((f"{heading} ({len(items)})", items))
     if content["notifications"]:
-        items = [(n["title"] or n["kind"], f"{base}/notifications") for n in content["notifications"]]
+        items = [
+            (n["title"] or n["kind"], f"{base}/notifications") for n in content["notifications"]
+        ]
         sections.append((f"Notifications held for you ({len(items)})", items))
     if found["topics"]:
         items = []
@@ -75,7 +77,9 @@ def _html(name: str, sections: list[Any], base: str, unsubscribe: str) -> str:
     ]
     for heading, items in sections:
         parts.append(f"<h2>{escape(heading)}</h2><ul>")
-        parts.extend(f'<li><a href="{escape(link)}">{escape(text)}</a></li>' for text, link in items)
+        parts.extend(
+            f'<li><a href="{escape(link)}">{escape(text)}</a></li>' for text, link in items
+        )
         parts.append("</ul>")
     parts += [
         f'<p><a href="{escape(base)}/catchup">Open your catch-up</a></p>',

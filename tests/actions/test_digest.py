@@ -7,19 +7,16 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from tests.actions.conftest import Crew
-from tests.support import LiveServer, database_url_for, free_port, make_team, server_settings
+from tests.mailbox import Inbox, smtp_server
+from tests.support import LiveServer, database_url_for, make_team, server_settings
 from tidings import mail
 from tidings.actions import conversations, digests, messages, topics
 from tidings.actions.activity import touch_activity
@@ -31,33 +28,10 @@ from tidings.store.models import digests as digest_rows
 TUESDAY = datetime(2026, 12, 8, 0, 0, tzinfo=UTC)
 
 
-class Inbox:
-    """An SMTP server's catch: every message it accepted, as bytes."""
-
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.received.append(envelope.original_content or envelope.content)
-        return "250 OK"
-
-    def wait(self, count: int, seconds: float = 10) -> list[EmailMessage]:
-        deadline = time.monotonic() + seconds
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return [BytesParser(policy=default).parsebytes(raw) for raw in self.received]  # type: ignore[misc]
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as found:
+        yield found
 
 
 def mention(crew: Crew, who: str, text: str = "Can you look at the rota") -> dict:

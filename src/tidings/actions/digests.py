@@ -58,9 +58,7 @@ UNSUBSCRIBE_PREFIX = "tdu"
 
 def preferences(conn: Any, member_id: int) -> dict[str, Any]:
     row = (
-        conn.execute(
-            select(digest_preferences).where(digest_preferences.c.member_id == member_id)
-        )
+        conn.execute(select(digest_preferences).where(digest_preferences.c.member_id == member_id))
         .mappings()
         .first()
     )

@@ -26,7 +26,9 @@ def local_occurrence(day: date, at: str, zone: str) -> datetime:
     return datetime.combine(day, parse_digest_time(at), tzinfo=ZoneInfo(zone))
 
 
-def next_digest(after: datetime, at: str, zone: str, skip: date | None = None) -> tuple[date, datetime]:
+def next_digest(
+    after: datetime, at: str, zone: str, skip: date | None = None
+) -> tuple[date, datetime]:
     """The first local day whose digest time lies after ``after`` (and is not
     ``skip``, the day already handled), with that moment."""
     day = after.astimezone(ZoneInfo(zone)).date()

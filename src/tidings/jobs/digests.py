@@ -15,4 +15,9 @@ log = logging.getLogger(__name__)
 @handler(digests.SEND)
 def send(tx: Tx, job: Job) -> None:
     outcome = digests.send_digest(tx, job.payload["member_id"], job.payload["local_date"])
-    log.info("digest for member %s on %s: %s", job.payload["member_id"], job.payload["local_date"], outcome)
+    log.info(
+        "digest for member %s on %s: %s",
+        job.payload["member_id"],
+        job.payload["local_date"],
+        outcome,
+    )

@@ -22,7 +22,10 @@ WHEN = tidings.store.types.UTCDateTime(timezone=True)
 
 def _member_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        ["member_id"], ["members.id"], name=op.f(f"fk_{table}_member_id_members"), ondelete="CASCADE"
+        ["member_id"],
+        ["members.id"],
+        name=op.f(f"fk_{table}_member_id_members"),
+        ondelete="CASCADE",
     )
 
 
@@ -68,8 +71,12 @@ def upgrade() -> None:
         ),
         _member_fk("digests"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_digests")),
-        sa.UniqueConstraint("member_id", "local_date", name=op.f("uq_digests_member_id_local_date")),
-        sa.UniqueConstraint("unsubscribe_token_hash", name=op.f("uq_digests_unsubscribe_token_hash")),
+        sa.UniqueConstraint(
+            "member_id", "local_date", name=op.f("uq_digests_member_id_local_date")
+        ),
+        sa.UniqueConstraint(
+            "unsubscribe_token_hash", name=op.f("uq_digests_unsubscribe_token_hash")
+        ),
     )
 
 

@@ -29,7 +29,7 @@ class Inbox:
         deadline = time.monotonic() + seconds
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.02)
-        return [BytesParser(policy=default).parsebytes(raw) for raw in self.received]  # type: ignore[misc]
+        return [BytesParser(policy=default).parsebytes(raw) for raw in self.received]
 
 
 @contextmanager

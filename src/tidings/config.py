@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./tidings-data/tidings.db"
-SECRET_FIELDS = ("database_url", "redis_url")
+SECRET_FIELDS = ("database_url", "redis_url", "smtp_password")
 
 
 class Settings(BaseSettings):
@@ -73,6 +73,18 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None, description="Redis URL for cross-node wake-ups (several app nodes)"
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for the daily digest e-mails (unset: no e-mail)"
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port")
+    smtp_username: str | None = Field(None, description="SMTP user name, if it needs one")
+    smtp_password: str | None = Field(None, description="SMTP password, if it needs one")
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before sending"
+    )
+    mail_from: str = Field(
+        "Tidings <tidings@localhost>", description="Sender address of Tidings e-mails"
     )
 
     @field_validator("database_url")

@@ -20,6 +20,7 @@ from tidings.api.ratelimit import RateLimiter
 from tidings.api.routes import (
     auth,
     availability,
+    catchup,
     channels,
     context,
     conversations,
@@ -130,6 +131,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         groups,
         inbox,
         later,
+        catchup,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)

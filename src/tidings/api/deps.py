@@ -54,6 +54,7 @@ async def authenticate(svc: Services, token: str, client: str) -> Actor:
             raise
         svc.tokens.put(digest, actor, expires_at, generation)
     svc.limiter.hit(digest)
+    await svc.activity.touch(svc.db, actor, now)
     return actor
 
 

@@ -529,3 +529,75 @@ class ScheduledMessage(BaseModel):
 
 class ScheduledList(BaseModel):
     items: list[ScheduledMessage]
+
+
+# --- catch-up and the daily digest -------------------------------------------------------
+
+
+class CatchupMessage(BaseModel):
+    id: int
+    author_id: int
+    author_name: str
+    topic_id: int | None
+    conversation_id: int | None
+    priority: Priority
+    created_at: str
+    excerpt: str
+    expectation_id: int | None = None
+    due_at: str | None = None
+
+
+class ReactedMessage(CatchupMessage):
+    reactions: int
+
+
+class CatchupPerson(BaseModel):
+    id: int
+    display_name: str
+
+
+class CatchupTopic(BaseModel):
+    topic_id: int
+    title: str
+    channel_id: int
+    channel_name: str
+    message_count: int = Field(description="Messages by others since `since`")
+    participants: list[CatchupPerson]
+    most_reacted: ReactedMessage | None
+    latest: CatchupMessage
+    decisions: list[CatchupMessage] = Field(
+        description='Messages saying "decided", "decision:", "agreed", "we will go with", '
+        "or with a check mark from two people or more"
+    )
+
+
+class CatchupCounts(BaseModel):
+    owed: int
+    asks: int
+    urgent: int
+    mentions: int
+    topics: int
+
+
+class Catchup(BaseModel):
+    since: str
+    until: str
+    owed: list[Expectation]
+    asks: list[CatchupMessage]
+    urgent: list[CatchupMessage]
+    mentions: list[CatchupMessage]
+    topics: list[CatchupTopic]
+    counts: CatchupCounts
+
+
+class DigestPreferences(BaseModel):
+    digest_time: str = Field(description='Local time, "HH:MM"')
+    email_enabled: bool
+    send_if_active: bool
+    last_digest_at: str | None
+
+
+class DigestPreferencesIn(In):
+    digest_time: str | None = Field(None, max_length=5, description='Local time, "HH:MM"')
+    email_enabled: bool | None = None
+    send_if_active: bool | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tidings.api.activity import ActivityThrottle
 from tidings.api.authn import TokenCache
 from tidings.api.ratelimit import RateLimiter
 from tidings.config import Settings
@@ -18,3 +19,4 @@ class Services:
     hub: Hub
     tokens: TokenCache
     limiter: RateLimiter
+    activity: ActivityThrottle = field(default_factory=ActivityThrottle)

@@ -26,6 +26,7 @@ HANDLER_MODULES = [
     "tidings.jobs.replies",
     "tidings.jobs.expiry",
     "tidings.jobs.later",
+    "tidings.jobs.digests",
 ]
 
 

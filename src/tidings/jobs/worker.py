@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from tidings import mail
 from tidings.clock import FrozenClock
 from tidings.config import Settings
 from tidings.jobs.registry import Handler, load_handlers
@@ -45,6 +46,7 @@ class Worker:
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> Worker:
+        mail.attach(db, settings)  # handlers send e-mail through it, after commit
         return cls(db, lease=timedelta(seconds=settings.job_lease_seconds))
 
     def run_due(self, now: datetime | None = None) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 
 from tidings.store.types import Id, UTCDateTime
@@ -467,4 +468,48 @@ scheduled_messages = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_scheduled_messages_author_id", "author_id", "state"),
+)
+
+# When a member was last seen (touched at most every few minutes per node), when
+# the current visit began, and when the one before it ended: "since your last visit".
+member_activity = Table(
+    "member_activity",
+    metadata,
+    Column("member_id", Id, _fk("members.id"), primary_key=True),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("visit_started_at", UTCDateTime, nullable=False),
+    Column("away_since", UTCDateTime),
+)
+
+# One row per member who changed the digest defaults or was sent one. ``version``
+# goes up with every change, and is part of the digest jobs' dedupe keys so that a
+# change can cancel the pending job and schedule a new one for the same day.
+digest_preferences = Table(
+    "digest_preferences",
+    metadata,
+    Column("member_id", Id, _fk("members.id"), primary_key=True),
+    Column("digest_time", String(5), nullable=False, server_default="17:00"),
+    Column("email_enabled", Boolean, nullable=False, server_default=true()),
+    Column("send_if_active", Boolean, nullable=False, server_default=false()),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("last_digest_at", UTCDateTime),
+    Column("last_digest_date", String(10)),
+)
+
+# Each digest sent, at most one per member and local day. Each e-mail carries its
+# own unsubscribe token, so the link in an old e-mail keeps working.
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("member_id", Id, _fk("members.id"), nullable=False),
+    Column("local_date", String(10), nullable=False),
+    Column("period_start", UTCDateTime, nullable=False),
+    Column("period_end", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("email_status", String(16), nullable=False),
+    Column("summary", Text, nullable=False, server_default="{}"),
+    Column("unsubscribe_token_hash", String(64), nullable=False, unique=True),
+    UniqueConstraint("member_id", "local_date"),
 )

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from tidings.web.routes import (
     admin,
     availability,
+    catchup,
     channels,
     context,
     forkouts,
@@ -32,7 +33,8 @@ STATIC = Path(__file__).with_name("static")
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
     modules = (signin, home, threads, channels, search, people, groups, settings, admin)
-    for module in (*modules, availability, owed, notifications, forkouts, context, later):
+    for module in (*modules, availability, owed, notifications, forkouts, context, later, catchup):
         router.include_router(module.router)
     app.include_router(router)
+    app.include_router(catchup.unsubscribe_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from tidings.cli.client.availability import away_app, hours_app, status
+from tidings.cli.client.catchup import catchup
 from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
 from tidings.cli.client.context import check
@@ -26,6 +27,7 @@ __all__ = ["PROFILE_ENV", "Server", "register"]
 def register(app: typer.Typer) -> None:
     for command in (login, logout, post, read, inbox, search, tail, status, notifications, check):
         app.command()(command)
+    app.command()(catchup)
     app.add_typer(hours_app, name="hours")
     app.add_typer(away_app, name="away")
     app.add_typer(owed_app, name="owed")

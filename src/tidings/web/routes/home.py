@@ -13,6 +13,7 @@ from tidings.errors import InvalidInput, TidingsError
 from tidings.queries.inbox import inbox
 from tidings.web.forms import read_form
 from tidings.web.render import render_page, respond, shell
+from tidings.web.routes.catchup import away_banner
 from tidings.web.routes.common import run, see_other
 from tidings.web.session import web_actor
 
@@ -21,7 +22,10 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 async def inbox_page(request: Request, actor: Actor = Depends(web_actor)) -> Response:
-    return await render_page(request, actor, "inbox.html")
+    now = services(request).db.clock.now()
+    return await render_page(
+        request, actor, "inbox.html", lambda c: {"away": away_banner(c, actor, now)}
+    )
 
 
 @router.get("/parts/shell", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
-from tidings.actions import auth, members
+from tidings.actions import auth, digests, members
 from tidings.api.deps import services
 from tidings.core.roles import Actor
 from tidings.errors import TidingsError
@@ -31,6 +31,7 @@ SAVED = {
     "hours": "Your hours are saved.",
     "absence": "Your time off is added.",
     "absence_removed": "That time off is removed.",
+    "digest": "Your digest settings are saved.",
 }
 
 
@@ -70,7 +71,11 @@ async def settings_response(
         request,
         actor,
         "settings.html",
-        lambda c: {**_tokens(c, actor), **_hours(c, actor, now)},
+        lambda c: {
+            **_tokens(c, actor),
+            **_hours(c, actor, now),
+            "digest": digests.preferences_view(digests.preferences(c, actor.member_id)),
+        },
         status,
         **context,
     )

@@ -1,7 +1,7 @@
 """forkouts: one message sent as separate direct messages
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import tidings.store.types
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -191,6 +191,10 @@ def scheduled_message(row: Mapping[Any, Any]) -> dict[str, Any]:
         "at_recipient_day": bool(row["at_recipient_day"]),
         "state": row["state"],
         "sent_message_id": row["sent_message_id"],
+        "forkout_member_ids": orjson.loads(row["forkout"])["member_ids"]
+        if row.get("forkout")
+        else None,
+        "sent_forkout_id": row.get("sent_forkout_id"),
         "error": row["error"],
         "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]),

@@ -77,3 +77,29 @@ def test_only_the_author_sees_a_forkout_and_bad_input_is_refused(team: Team) -> 
         team.owner.post("/forkouts", json={"body": "", "member_ids": [team.member.id]}).status_code
         == 422
     )
+
+
+def test_a_forkout_can_be_scheduled(team: Team) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    at = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    made = team.owner.post(
+        "/scheduled",
+        json={
+            "body": "Monday check-in",
+            "forkout": {"member_ids": [team.member.id]},
+            "send_at": at,
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["forkout_member_ids"] == [team.member.id]
+    both = team.owner.post(
+        "/scheduled",
+        json={
+            "body": "x",
+            "forkout": {"member_ids": [team.member.id]},
+            "topic_id": 1,
+            "send_at": at,
+        },
+    )
+    assert both.status_code == 422

@@ -96,8 +96,8 @@ def test_token_create_then_revoke(cli: Cli, workspace: str, database_url: str) -
 
 
 def test_migrate_reports_the_revision(cli: Cli) -> None:
-    assert _ok(cli("migrate")).strip() == "schema: empty -> 0010"
-    assert _ok(cli("migrate")).strip() == "schema: 0010 -> 0010"
+    assert _ok(cli("migrate")).strip() == "schema: empty -> 0011"
+    assert _ok(cli("migrate")).strip() == "schema: 0011 -> 0011"
 
 
 def test_an_invalid_time_zone_is_one_line_and_exit_1(cli: Cli, workspace: str) -> None:

@@ -21,7 +21,7 @@ from tidings.store.tx import MEMBERS, Tx
 MAX_RECIPIENTS = 200
 
 
-def _recipients(
+def recipients_of(
     tx: Tx, actor: Actor, member_ids: Iterable[int], group_ids: Iterable[int]
 ) -> list[int]:
     groups = sorted(set(group_ids))
@@ -61,7 +61,7 @@ def send_forkout(
     """Send ``body`` to each person as their own direct message. Each is an ordinary
     DM: it notifies, and expects a reply within the recipient's window."""
     require_not_guest(actor)
-    people = _recipients(tx, actor, member_ids, group_ids)
+    people = recipients_of(tx, actor, member_ids, group_ids)
     forkout_id = tx.insert(
         forkouts,
         workspace_id=actor.workspace_id,

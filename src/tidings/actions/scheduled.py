@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from tidings import views
 from tidings.actions.expectations import check_asks
+from tidings.actions.forkouts import recipients_of, send_forkout
 from tidings.actions.messages import (
     DEFAULT_MAX_LENGTH,
     check_body,
@@ -117,15 +118,32 @@ def schedule_message(
     send_at: datetime | None = None,
     at_recipient_day: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
+    forkout: Mapping[str, Iterable[int]] | None = None,
 ) -> dict[str, Any]:
     """Write a message to be sent later: at ``send_at``, or, in a one-to-one DM, at the
     start of the recipient's working day. The author must be able to post there now
-    (and still then: it is checked again when it is sent)."""
+    (and still then: it is checked again when it is sent). With ``forkout`` (member and
+    group ids) it goes out as a forkout instead, to the people named now."""
     body = check_body(body, max_length)
     priority = _check_priority(priority)
-    place = _place(tx, actor, topic_id, conversation_id)
-    checked = check_asks(tx, actor, place, asks)
-    when = _send_time(tx, actor, place, send_at, at_recipient_day)
+    stored_forkout = None
+    if forkout is not None:
+        if topic_id is not None or conversation_id is not None or at_recipient_day or asks:
+            raise InvalidInput(
+                "A scheduled forkout names people (and groups) and a time only", field="forkout"
+            )
+        people = recipients_of(
+            tx, actor, forkout.get("member_ids", ()), forkout.get("group_ids", ())
+        )
+        stored_forkout = orjson.dumps({"member_ids": people}).decode()
+        checked: list[dict[str, Any]] = []
+        when = rules.check_future(send_at, tx.now, "send_at") if send_at else None
+        if when is None:
+            raise InvalidInput("Say when to send the forkout", field="send_at")
+    else:
+        place = _place(tx, actor, topic_id, conversation_id)
+        checked = check_asks(tx, actor, place, asks)
+        when = _send_time(tx, actor, place, send_at, at_recipient_day)
     values = {
         "workspace_id": actor.workspace_id,
         "author_id": actor.member_id,
@@ -141,6 +159,8 @@ def schedule_message(
         "error": None,
         "created_at": tx.now,
         "updated_at": tx.now,
+        "forkout": stored_forkout,
+        "sent_forkout_id": None,
     }
     scheduled_id = tx.insert(scheduled_messages, **values)
     _enqueue(tx, actor.workspace_id, scheduled_id, when)
@@ -226,6 +246,8 @@ def send_scheduled(tx: Tx, scheduled_id: int, send_at: datetime) -> str:
         message = _post_as(tx, actor, row)
     except TidingsError as exc:
         return _finish(tx, row, FAILED, error=f"Not sent: {exc.detail}")
+    if row["forkout"]:
+        return _finish(tx, row, SENT, sent_forkout_id=message["id"])
     return _finish(tx, row, SENT, sent_message_id=message["id"])
 
 
@@ -235,25 +257,7 @@ def _post_as(tx: Tx, actor: Actor, row: Mapping[Any, Any]) -> dict[str, Any]:
     step = Tx(tx.conn, FrozenClock(tx.now))
     tx.conn.exec_driver_sql("SAVEPOINT tidings_scheduled")
     try:
-        place = _place(step, actor, row["topic_id"], row["conversation_id"])
-        asks = [
-            {
-                "member_id": a["member_id"],
-                "deadline": datetime.fromisoformat(a["deadline"].replace("Z", "+00:00"))
-                if a["deadline"]
-                else None,
-            }
-            for a in orjson.loads(row["asks"])
-        ]
-        message = post_message(
-            step,
-            actor,
-            place,
-            body=row["body"],
-            priority=row["priority"],
-            asks=asks,
-            max_length=max(DEFAULT_MAX_LENGTH, len(row["body"])),
-        )
+        message = _send_as(step, actor, row)
         step.flush_events()
     except TidingsError:
         tx.conn.exec_driver_sql("ROLLBACK TO SAVEPOINT tidings_scheduled")
@@ -263,6 +267,40 @@ def _post_as(tx: Tx, actor: Actor, row: Mapping[Any, Any]) -> dict[str, Any]:
     tx.committed_events.extend(step.committed_events)
     tx.after_commit(step.run_after_commit)
     return message
+
+
+def _send_as(step: Tx, actor: Actor, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The scheduled message as a forkout (returning it) or as one message."""
+    longest = max(DEFAULT_MAX_LENGTH, len(row["body"]))
+    if row["forkout"]:
+        people = orjson.loads(row["forkout"])["member_ids"]
+        return send_forkout(
+            step,
+            actor,
+            body=row["body"],
+            member_ids=people,
+            priority=row["priority"],
+            max_length=longest,
+        )
+    place = _place(step, actor, row["topic_id"], row["conversation_id"])
+    asks = [
+        {
+            "member_id": a["member_id"],
+            "deadline": datetime.fromisoformat(a["deadline"].replace("Z", "+00:00"))
+            if a["deadline"]
+            else None,
+        }
+        for a in orjson.loads(row["asks"])
+    ]
+    return post_message(
+        step,
+        actor,
+        place,
+        body=row["body"],
+        priority=row["priority"],
+        asks=asks,
+        max_length=longest,
+    )
 
 
 def _finish(tx: Tx, row: Mapping[Any, Any], state: str, **changes: Any) -> str:

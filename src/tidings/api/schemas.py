@@ -490,7 +490,15 @@ class LaterList(BaseModel):
     items: list[LaterItem]
 
 
+class ForkoutTarget(In):
+    member_ids: list[Id] = Field(default_factory=list, max_length=200)
+    group_ids: list[Id] = Field(default_factory=list, max_length=50)
+
+
 class ScheduledIn(In):
+    forkout: ForkoutTarget | None = Field(
+        None, description="Send it as a forkout to these people and groups instead"
+    )
     topic_id: Id | None = None
     conversation_id: Id | None = None
     member_ids: list[Id] = Field(
@@ -522,6 +530,8 @@ class ScheduledMessage(BaseModel):
     at_recipient_day: bool
     state: Literal["scheduled", "sent", "cancelled", "failed"]
     sent_message_id: int | None
+    forkout_member_ids: list[int] | None = None
+    sent_forkout_id: int | None = None
     error: str | None
     created_at: str
     updated_at: str

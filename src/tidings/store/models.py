@@ -467,6 +467,8 @@ scheduled_messages = Table(
     Column("error", String(500)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("forkout", Text),  # {"member_ids": [...]}: sent as a forkout, not to a place
+    Column("sent_forkout_id", Id),
     Index("ix_scheduled_messages_author_id", "author_id", "state"),
 )
 

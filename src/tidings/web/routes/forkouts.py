@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
-from tidings.actions import forkouts
+from tidings.actions import forkouts, scheduled
 from tidings.api.deps import services
 from tidings.core.roles import Actor
 from tidings.errors import TidingsError
@@ -19,6 +19,7 @@ from tidings.queries.forkouts import forkout_status, list_forkouts
 from tidings.web.forms import read_form
 from tidings.web.render import render_page
 from tidings.web.routes.common import run, see_other
+from tidings.web.routes.later import local_moment
 from tidings.web.session import web_actor
 
 router = APIRouter()
@@ -46,12 +47,18 @@ async def send(request: Request, actor: Actor = Depends(web_actor)) -> Response:
             "group_ids": form.ids("group_id"),
             "priority": form.text("priority", max_length=16) or "normal",
         }
-        made = await run(
-            request,
-            actor,
-            lambda tx: forkouts.send_forkout(tx, actor, **fields, max_length=max_length),
-            form.text("form_key", max_length=200) or None,
-        )
+        typed = form.text("send_at", max_length=40).strip()
+
+        def act(tx: Any) -> Any:
+            if not typed:
+                return forkouts.send_forkout(tx, actor, **fields, max_length=max_length)
+            target = {"member_ids": fields.pop("member_ids"), "group_ids": fields.pop("group_ids")}
+            when = local_moment(tx.conn, actor, typed, "send_at")
+            return scheduled.schedule_message(
+                tx, actor, **fields, forkout=target, send_at=when, max_length=max_length
+            )
+
+        made = await run(request, actor, act, form.text("form_key", max_length=200) or None)
     except TidingsError as exc:
         return await render_page(
             request,
@@ -64,6 +71,8 @@ async def send(request: Request, actor: Actor = Depends(web_actor)) -> Response:
             form_key=uuid4().hex,
             chosen=set(form.data.getlist("member_id")) | set(form.data.getlist("group_id")),
         )
+    if "send_at" in made:
+        return see_other(request, "/scheduled")
     return see_other(request, f"/forkouts/{made['id']}")
 
 

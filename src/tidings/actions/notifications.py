@@ -65,6 +65,57 @@ def recipients(conn: Any, workspace_id: int, member_ids: Iterable[int]) -> dict[
     }
 
 
+def _row(
+    tx: Tx,
+    workspace_id: int,
+    member_id: int,
+    kind: str,
+    decision: Decision,
+    *,
+    message_id: int | None,
+    expectation_id: int | None,
+    priority: str,
+    title: str,
+) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "member_id": member_id,
+        "kind": kind,
+        "message_id": message_id,
+        "expectation_id": expectation_id,
+        "priority": priority,
+        "title": title[:300],
+        "action": decision.action,
+        "code": decision.code,
+        "reason": decision.reason[:300],
+        "deliver_at": decision.until if decision.action == "hold" else None,
+        "delivered_at": tx.now if decision.action == "now" else None,
+        "seen_at": None,
+        "repeats": 0,
+        "created_at": tx.now,
+    }
+
+
+def _store(tx: Tx, workspace_id: int, rows: list[dict[str, Any]]) -> None:
+    """Insert decided rows in one statement; deliver the "now" ones and schedule the
+    rest. Digest decisions are never stored: the digest reads unread followed topics."""
+    ids = (
+        tx.conn.execute(
+            notifications.insert().returning(notifications.c.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    held = []
+    for notification_id, row in zip(ids, rows, strict=True):
+        row["id"] = notification_id
+        if row["action"] == "now":
+            _deliver(tx, row)
+        else:
+            held.append((row["deliver_at"], {"notification_id": notification_id}, _key(row)))
+    jobs.enqueue_many(tx, DELIVER, held, workspace_id=workspace_id)
+
+
 def record(
     tx: Tx,
     workspace_id: int,
@@ -77,34 +128,21 @@ def record(
     priority: str = "normal",
     title: str = "",
 ) -> dict[str, Any] | None:
-    """Write the decision; deliver it now, or schedule its delivery. Digest decisions
-    are not stored: the digest reads the unread state of followed topics."""
+    """Write one decision; deliver it now, or schedule its delivery."""
     if decision.action in ("none", "digest"):
         return None
-    now = decision.action == "now"
-    values = {
-        "workspace_id": workspace_id,
-        "member_id": member_id,
-        "kind": kind,
-        "message_id": message_id,
-        "expectation_id": expectation_id,
-        "priority": priority,
-        "title": title[:300],
-        "action": decision.action,
-        "code": decision.code,
-        "reason": decision.reason[:300],
-        "deliver_at": decision.until if decision.action == "hold" else None,
-        "delivered_at": tx.now if now else None,
-        "seen_at": None,
-        "repeats": 0,
-        "created_at": tx.now,
-    }
-    notification_id = tx.insert(notifications, **values)
-    row = {**values, "id": notification_id}
-    if now:
-        _deliver(tx, row)
-    elif decision.action == "hold" and decision.until is not None:
-        _schedule_delivery(tx, notification_id, workspace_id, decision.until)
+    row = _row(
+        tx,
+        workspace_id,
+        member_id,
+        kind,
+        decision,
+        message_id=message_id,
+        expectation_id=expectation_id,
+        priority=priority,
+        title=title,
+    )
+    _store(tx, workspace_id, [row])
     return views.notification(row)
 
 
@@ -270,45 +308,24 @@ def record_many(
     title: str,
     decisions: list[tuple[int, Event, Decision]],
 ) -> int:
-    """``record`` for many members at once: one multi-row insert."""
-    kept = [(m, e, d) for m, e, d in decisions if d.action not in ("none", "digest")]
-    if not kept:
-        return 0
+    """``record`` for many members of one message at once."""
     rows = [
-        {
-            "workspace_id": workspace_id,
-            "member_id": member_id,
-            "kind": _kind(event),
-            "message_id": message["id"],
-            "expectation_id": None,
-            "priority": message["priority"],
-            "title": title[:300],
-            "action": decision.action,
-            "code": decision.code,
-            "reason": decision.reason[:300],
-            "deliver_at": decision.until if decision.action == "hold" else None,
-            "delivered_at": tx.now if decision.action == "now" else None,
-            "seen_at": None,
-            "repeats": 0,
-            "created_at": tx.now,
-        }
-        for member_id, event, decision in kept
-    ]
-    ids = (
-        tx.conn.execute(
-            notifications.insert().returning(notifications.c.id, sort_by_parameter_order=True), rows
+        _row(
+            tx,
+            workspace_id,
+            member_id,
+            _kind(event),
+            decision,
+            message_id=message["id"],
+            expectation_id=None,
+            priority=message["priority"],
+            title=title,
         )
-        .scalars()
-        .all()
-    )
-    held = []
-    for notification_id, row in zip(ids, rows, strict=True):
-        row["id"] = notification_id
-        if row["action"] == "now":
-            _deliver(tx, row)
-        else:
-            held.append((row["deliver_at"], {"notification_id": notification_id}, _key(row)))
-    jobs.enqueue_many(tx, DELIVER, held, workspace_id=workspace_id)
+        for member_id, event, decision in decisions
+        if decision.action not in ("none", "digest")
+    ]
+    if rows:
+        _store(tx, workspace_id, rows)
     return len(rows)
 
 

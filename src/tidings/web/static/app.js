@@ -169,7 +169,7 @@ const live = {
         if (document.getElementById("notifications")) refreshRegion("#notifications");
         return;
       default:
-        if (/^(read|channel|conversation|member|topic)\./.test(event.type)) { refreshSidebar(); refreshInbox(); }
+        if (/^(read|channel|conversation|member|topic|later|scheduled)\./.test(event.type)) { refreshSidebar(); refreshInbox(); }
     }
   },
 };

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from tidings.core import later as later_rules
 from tidings.core.availability import AVAILABLE, AWAY, FOCUS, OUT_OF_OFFICE
-from tidings.core.worktime import Schedule, working_periods
+from tidings.core.worktime import Schedule
 from tidings.errors import InvalidInput
 from tidings.web.hours import day_start
 from tidings.web.render import local_time
@@ -34,14 +35,16 @@ def preset(name: str) -> tuple[str, int | None]:
 
 
 def next_day_start(now: datetime, schedule: Schedule) -> datetime:
-    """The start of the member's first working period on a later local day than today
-    (so a lunch break does not count as tomorrow); else 09:00 tomorrow, local time."""
-    tz = schedule.tz
-    today = now.astimezone(tz).date()
-    for start, _ in working_periods(now, now + LOOKAHEAD, schedule):
-        if start.astimezone(tz).date() > today:
-            return start
-    return datetime.combine(today + timedelta(days=1), MORNING, tz).astimezone(UTC)
+    """The start of the member's first working day after today (so a lunch break does
+    not count as tomorrow), as reminders count it; else 09:00 tomorrow, local time."""
+    try:
+        start = later_rules.next_day_start(now, schedule)
+    except InvalidInput:
+        start = None
+    if start is not None and start - now <= LOOKAHEAD:
+        return start
+    today = now.astimezone(schedule.tz).date()
+    return datetime.combine(today + timedelta(days=1), MORNING, schedule.tz).astimezone(UTC)
 
 
 def status_until(

@@ -34,6 +34,7 @@ from common import ms, section_header, table, write_section  # noqa: E402
 from tidings.actions import availability, channels, messages, subscriptions, topics  # noqa: E402
 from tidings.actions.members import insert_member  # noqa: E402
 from tidings.actions.workspaces import create_workspace  # noqa: E402
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role  # noqa: E402
 from tidings.store.database import Database  # noqa: E402
 from tidings.store.tx import Tx  # noqa: E402
@@ -59,7 +60,7 @@ def build(db: Database, size: int) -> dict[str, Any]:
             tx,
             name="Bench",
             owner_email="owner@bench.test",
-            owner_password="long password",
+            owner_password_hash=hash_password("long password"),
             owner_time_zone="Europe/Berlin",
         )
         owner = Actor(made["owner_id"], made["id"], Role.OWNER, "owner")
@@ -69,7 +70,7 @@ def build(db: Database, size: int) -> dict[str, Any]:
                 tx,
                 made["id"],
                 email=f"m{n}@bench.test",
-                password=None,
+                password_hash=None,
                 display_name=f"Member {n}",
                 role=Role.MEMBER,
                 time_zone=ZONES[n % len(ZONES)],

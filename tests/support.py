@@ -24,6 +24,7 @@ from tidings.actions.members import insert_member
 from tidings.actions.workspaces import create_workspace
 from tidings.api.app import create_app
 from tidings.config import Settings
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Role
 from tidings.store.database import Database
 from tidings.store.engine import normalize_url
@@ -192,7 +193,7 @@ def make_team(server: LiveServer, roles: dict[str, Role] | None = None) -> Team:
             tx,
             name=slug,
             owner_email=f"owner@{slug}.test",
-            owner_password=PASSWORD,
+            owner_password_hash=hash_password(PASSWORD),
             owner_name="Olive Owner",
             owner_time_zone="Europe/Berlin",
         )
@@ -204,7 +205,7 @@ def make_team(server: LiveServer, roles: dict[str, Role] | None = None) -> Team:
                 tx,
                 workspace_id,
                 email=email,
-                password=PASSWORD,
+                password_hash=hash_password(PASSWORD),
                 display_name=name.title(),
                 role=role,
                 time_zone="Europe/Lisbon",
@@ -221,7 +222,10 @@ def make_team(server: LiveServer, roles: dict[str, Role] | None = None) -> Team:
     def build_outsider(tx: Any) -> tuple[int, str, str, str]:
         other = f"{slug}-other"
         made = create_workspace(
-            tx, name=other, owner_email=f"outsider@{other}.test", owner_password=PASSWORD
+            tx,
+            name=other,
+            owner_email=f"outsider@{other}.test",
+            owner_password_hash=hash_password(PASSWORD),
         )
         token = issue_token(tx, made["id"], made["owner_id"], name="test", kind=API, lifetime=None)[
             "token"

@@ -25,7 +25,8 @@ def test_existing_tokens_get_distinct_random_public_ids(database_kind: str, tmp_
                 command.upgrade(config, "0011")
                 conn.execute(
                     text(
-                        "INSERT INTO workspaces (id, slug, name, created_at) VALUES (1, 'w', 'W', :t)"
+                        "INSERT INTO workspaces (id, slug, name, created_at)"
+                        " VALUES (1, 'w', 'W', :t)"
                     ),
                     {"t": WHEN},
                 )

@@ -106,6 +106,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             for task in background:
                 task.cancel()
             await svc.hub.close()
+            svc.passwords.close()
             svc.db.close()
 
     app = FastAPI(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from tidings import views
 from tidings.actions.auth import LOGIN, Candidate, issue_token
@@ -46,18 +46,33 @@ def create_invitation(
     }
 
 
-def account_for(conn: Connection, token: str, email: str) -> Candidate | None:
-    """The member already in the invitation's workspace under ``email`` (stored form), if
-    any: their password is checked, outside the writer, instead of a new one hashed."""
-    row = conn.execute(
+def account_for(conn: Connection, token: str, email: str, now: datetime) -> Candidate | None:
+    """Before any password is hashed: refuse an invitation that cannot be accepted (the
+    same answers as ``accept_invitation``), and find the member already in its
+    workspace under ``email`` (stored form), whose password is then checked instead."""
+    row = conn.execute(select(invitations).where(invitations.c.token_hash == token_hash(token)))
+    _require_open(row.mappings().first(), email, now)
+    found = conn.execute(
         select(members.c.id, members.c.workspace_id, members.c.password_hash, workspaces.c.slug)
         .join(invitations, invitations.c.workspace_id == members.c.workspace_id)
         .join(workspaces, workspaces.c.id == members.c.workspace_id)
-        .where(invitations.c.token_hash == token_hash(token), members.c.email == email)
+        .where(invitations.c.token_hash == token_hash(token), func.lower(members.c.email) == email)
     ).first()
-    if row is None:
+    if found is None:
         return None
-    return Candidate(row.id, row.workspace_id, row.slug, row.password_hash)
+    return Candidate(found.id, found.workspace_id, found.slug, found.password_hash)
+
+
+def _require_open(row: RowMapping | None, email: str, now: datetime) -> RowMapping:
+    if row is None or row["revoked_at"] is not None:
+        raise NotFound("No such invitation")
+    if row["accepted_at"] is not None:
+        raise Gone("This invitation has been used already")
+    if row["expires_at"] <= now:
+        raise Gone("This invitation has expired; ask for a new one")
+    if row["email"] and email != row["email"]:
+        raise InvalidInput("This invitation is for another e-mail address", field="email")
+    return row
 
 
 def accept_invitation(
@@ -80,20 +95,13 @@ def accept_invitation(
     caller answers exactly like a wrong password at sign-in. ``account`` and
     ``password_matches`` come from ``account_for`` and a password check made before.
     """
-    row = (
+    found = (
         tx.conn.execute(select(invitations).where(invitations.c.token_hash == token_hash(token)))
         .mappings()
         .first()
     )
-    if row is None or row["revoked_at"] is not None:
-        raise NotFound("No such invitation")
-    if row["accepted_at"] is not None:
-        raise Gone("This invitation has been used already")
-    if row["expires_at"] <= tx.now:
-        raise Gone("This invitation has expired; ask for a new one")
     email = names.email(email)
-    if row["email"] and email != row["email"]:
-        raise InvalidInput("This invitation is for another e-mail address", field="email")
+    row = _require_open(found, email, tx.now)
     existing = tx.conn.execute(
         select(members.c.id, members.c.password_hash, members.c.is_active).where(
             members.c.workspace_id == row["workspace_id"], func.lower(members.c.email) == email

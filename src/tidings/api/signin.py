@@ -48,7 +48,8 @@ async def join(
     """Accept an invitation. An e-mail that is a member already is checked like a
     sign-in and uses the invitation up, so the answer never tells who is a member."""
     key = names.email(email)
-    account = await svc.db.aread(lambda c: invitations.account_for(c, token, key))
+    now = svc.db.clock.now()
+    account = await svc.db.aread(lambda c: invitations.account_for(c, token, key, now))
     password_hash, matches = None, False
     if account is None:
         password_hash = await svc.passwords.hash_new(password)

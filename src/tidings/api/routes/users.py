@@ -8,6 +8,7 @@ from starlette.responses import Response
 from tidings.actions import members
 from tidings.api import schemas, signin
 from tidings.api.deps import current_actor, read, services, write
+from tidings.core.permissions import require_assign_role
 from tidings.core.roles import Actor, Role
 from tidings.queries.directory import get_member, list_members
 
@@ -25,6 +26,7 @@ async def users(
 async def add_user(
     body: schemas.MemberIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
+    require_assign_role(actor, Role.GUEST, Role(body.role))  # before paying for a hash
     password_hash = await signin.chosen_password(services(request), body.password)
     return await write(
         request,

@@ -109,11 +109,11 @@ def accept_invitation(
     ).first()
     if existing is not None:
         _use_up(tx, row["id"], existing.id)
-        unchanged = account is not None and account.member_id == existing.id
-        if not (unchanged and password_matches and existing.is_active):
-            return {"refused": True}
-        assert account is not None
-        if existing.password_hash != account.password_hash:
+        checked = account is not None and (account.member_id, account.password_hash) == (
+            existing.id,
+            existing.password_hash,
+        )
+        if not (checked and password_matches and existing.is_active):
             return {"refused": True}
         member_id = existing.id
     else:

@@ -34,7 +34,6 @@ from common import ms, section_header, table, write_section  # noqa: E402
 from tidings.actions import availability, channels, messages, subscriptions, topics  # noqa: E402
 from tidings.actions.members import insert_member  # noqa: E402
 from tidings.actions.workspaces import create_workspace  # noqa: E402
-from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role  # noqa: E402
 from tidings.store.database import Database  # noqa: E402
 from tidings.store.tx import Tx  # noqa: E402
@@ -60,7 +59,7 @@ def build(db: Database, size: int) -> dict[str, Any]:
             tx,
             name="Bench",
             owner_email="owner@bench.test",
-            owner_password_hash=hash_password("long password"),
+            owner_password_hash=None,
             owner_time_zone="Europe/Berlin",
         )
         owner = Actor(made["owner_id"], made["id"], Role.OWNER, "owner")

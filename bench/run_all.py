@@ -1,4 +1,4 @@
-"""Run the send, fan-out, search and password-guessing benchmarks with their defaults (``make bench``).
+"""Run the send, fan-out, search and password-guessing benchmarks (``make bench``).
 
 Each runs in its own process, starts its own server on a fresh database and
 updates its own section of docs/benchmarks.md. Options given here (database,

@@ -62,3 +62,21 @@ def test_the_settings_page_revokes_a_token_by_its_public_id(team: Team) -> None:
         )
         assert revoked.status_code == 303
     assert next(t for t in team.member.get("/tokens").json() if t["id"] == made["id"])["revoked_at"]
+
+
+def test_the_invitation_page_does_not_tell_who_is_a_member(team: Team) -> None:
+    token = team.owner.post("/invitations", json={}).json()["token"]
+    with httpx.Client(base_url=team.server.url, timeout=30) as client:
+        page = client.get(f"/invite/{token}")
+        form = {
+            "csrf_token": csrf_of(page.text),
+            "display_name": "Probe",
+            "email": team.member.email,
+            "password": "some guess here",
+            "time_zone": "UTC",
+        }
+        probed = client.post(f"/invite/{token}", data=form)
+        assert probed.status_code == 401
+        assert "is a member" not in probed.text and "already" not in probed.text
+        fresh = {**form, "email": f"fresh@{team.slug}.test"}
+        assert client.post(f"/invite/{token}", data=fresh).status_code == 410

@@ -59,7 +59,7 @@ def build(db: Database, size: int) -> dict[str, Any]:
             tx,
             name="Bench",
             owner_email="owner@bench.test",
-            owner_password="long password",
+            owner_password_hash=None,
             owner_time_zone="Europe/Berlin",
         )
         owner = Actor(made["owner_id"], made["id"], Role.OWNER, "owner")
@@ -69,7 +69,7 @@ def build(db: Database, size: int) -> dict[str, Any]:
                 tx,
                 made["id"],
                 email=f"m{n}@bench.test",
-                password=None,
+                password_hash=None,
                 display_name=f"Member {n}",
                 role=Role.MEMBER,
                 time_zone=ZONES[n % len(ZONES)],

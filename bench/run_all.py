@@ -1,4 +1,4 @@
-"""Run the send, fan-out and search benchmarks with their defaults (``make bench``).
+"""Run the send, fan-out, search and password-guessing benchmarks (``make bench``).
 
 Each runs in its own process, starts its own server on a fresh database and
 updates its own section of docs/benchmarks.md. Options given here (database,
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("send.py", "fanout.py", "search.py")
+SCRIPTS = ("send.py", "fanout.py", "search.py", "login_guessing.py")
 
 
 def main() -> None:

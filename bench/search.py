@@ -90,7 +90,7 @@ def build_places(db: Database) -> World:
                 tx,
                 owner.workspace_id,
                 email=f"{name}@bench.test",
-                password=None,
+                password_hash=None,
                 display_name=name.title(),
                 role=Role.MEMBER,
             )

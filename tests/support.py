@@ -23,7 +23,9 @@ from tidings.actions.auth import API, issue_token
 from tidings.actions.members import insert_member
 from tidings.actions.workspaces import create_workspace
 from tidings.api.app import create_app
+from tidings.clock import Clock
 from tidings.config import Settings
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Role
 from tidings.store.database import Database
 from tidings.store.engine import normalize_url
@@ -78,9 +80,9 @@ def database_url_for(kind: str, tmp: Path) -> Iterator[str]:
 class LiveServer:
     """uvicorn serving the real app on a real port, in a background thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, clock)
         config = uvicorn.Config(
             self.app,
             host="127.0.0.1",
@@ -192,7 +194,7 @@ def make_team(server: LiveServer, roles: dict[str, Role] | None = None) -> Team:
             tx,
             name=slug,
             owner_email=f"owner@{slug}.test",
-            owner_password=PASSWORD,
+            owner_password_hash=hash_password(PASSWORD),
             owner_name="Olive Owner",
             owner_time_zone="Europe/Berlin",
         )
@@ -204,7 +206,7 @@ def make_team(server: LiveServer, roles: dict[str, Role] | None = None) -> Team:
                 tx,
                 workspace_id,
                 email=email,
-                password=PASSWORD,
+                password_hash=hash_password(PASSWORD),
                 display_name=name.title(),
                 role=role,
                 time_zone="Europe/Lisbon",
@@ -221,7 +223,10 @@ def make_team(server: LiveServer, roles: dict[str, Role] | None = None) -> Team:
     def build_outsider(tx: Any) -> tuple[int, str, str, str]:
         other = f"{slug}-other"
         made = create_workspace(
-            tx, name=other, owner_email=f"outsider@{other}.test", owner_password=PASSWORD
+            tx,
+            name=other,
+            owner_email=f"outsider@{other}.test",
+            owner_password_hash=hash_password(PASSWORD),
         )
         token = issue_token(tx, made["id"], made["owner_id"], name="test", kind=API, lifetime=None)[
             "token"

@@ -57,6 +57,49 @@ class Settings(BaseSettings):
         1200, ge=0, description="Requests per minute per token (0 disables)"
     )
     rate_limit_burst: int = Field(200, ge=1, description="Requests a token may burst")
+    password_hash_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Passwords hashed or checked at once, in threads of their own "
+        "(never in the writer); more sign-ins than this wait their turn",
+    )
+    login_pair_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed sign-ins for one e-mail from one address before each "
+        "further try must wait (1 s, doubling)",
+    )
+    login_account_failures: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins for one e-mail from anywhere before new addresses "
+        "must wait (addresses it signed in from before are spared)",
+    )
+    login_address_failures: int = Field(
+        30,
+        ge=1,
+        description="Failed sign-ins from one client address, for any e-mail, before "
+        "its further tries must wait",
+    )
+    login_global_failures: int = Field(
+        1000,
+        ge=1,
+        description="Failed sign-ins on this node, for any e-mail, before tries from "
+        "unfamiliar (e-mail, address) pairs must wait",
+    )
+    login_max_wait_seconds: int = Field(
+        900, ge=1, description="Longest wait after repeated failed sign-ins"
+    )
+    login_account_max_wait_seconds: int = Field(
+        300,
+        ge=1,
+        description="Longest wait the per-e-mail rule imposes, so an attacker cannot "
+        "keep the owner out for longer than this",
+    )
+    login_forget_minutes: int = Field(
+        60, ge=1, description="Minutes without a failure after which failures are forgotten"
+    )
     login_token_days: int = Field(30, ge=1, description="Lifetime of tokens from login")
     invitation_hours: int = Field(168, ge=1, description="Lifetime of invitation links")
     event_retention_days: int = Field(

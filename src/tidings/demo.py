@@ -22,6 +22,7 @@ from tidings.actions.reactions import add_reaction
 from tidings.actions.topics import create_topic, set_resolved
 from tidings.actions.workspaces import create_workspace
 from tidings.clock import FrozenClock
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role
 from tidings.errors import AlreadyExists
 from tidings.store.database import Database
@@ -219,33 +220,34 @@ class _Seeding:
 def seed_demo(db: Database) -> list[tuple[str, str, str]]:
     """Seed "Acme" unless it exists; the logins (name, e-mail, zone), owner first."""
     now = db.clock.now()
-    db.write(lambda tx: _seed(_Seeding(tx, now)))
+    password_hash = hash_password(DEMO_PASSWORD)  # hashed once, and never in the writer
+    db.write(lambda tx: _seed(_Seeding(tx, now), password_hash))
     return list(LOGINS)
 
 
-def _seed(s: _Seeding) -> None:
+def _seed(s: _Seeding, password_hash: str) -> None:
     first_day = datetime.combine((s.now - timedelta(days=DAYS)).date(), time(), tzinfo=UTC)
     when = first_day + timedelta(hours=7)
     handle, name, _, zone, _ = PEOPLE[0]
     try:
         made = s.run(
             when, create_workspace, name="Acme", owner_email=f"{handle}@{DOMAIN}",
-            owner_password=DEMO_PASSWORD, owner_name=name, owner_time_zone=zone,
+            owner_password_hash=password_hash, owner_name=name, owner_time_zone=zone,
         )  # fmt: skip
     except AlreadyExists:
         return  # seeded before
     s.actors[handle] = Actor(made["owner_id"], made["id"], Role.OWNER, handle)
-    _setup(s, when)
+    _setup(s, when, password_hash)
     for step_at, step in _timeline(first_day):
         step(s, step_at)
 
 
-def _setup(s: _Seeding, when: datetime) -> None:
+def _setup(s: _Seeding, when: datetime, password_hash: str) -> None:
     owner = s.actors[PEOPLE[0][0]]
     for handle, name, _, zone, role in PEOPLE[1:]:
         member = s.run(
             when, add_member, owner, email=f"{handle}@{DOMAIN}", display_name=name,
-            password=DEMO_PASSWORD, role=role, time_zone=zone,
+            password_hash=password_hash, role=role, time_zone=zone,
         )  # fmt: skip
         s.actors[handle] = Actor(member["id"], owner.workspace_id, role, member["handle"])
     for handle, _, title, _, _ in PEOPLE:

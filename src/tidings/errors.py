@@ -37,6 +37,11 @@ class BadSearchQuery(InvalidInput):
     title = "The search query cannot be understood"
 
 
+class InvalidEmail(InvalidInput):
+    code = "invalid_email"
+    title = "The e-mail address is not valid"
+
+
 class MessageTooLong(InvalidInput):
     code = "message_too_long"
     title = "The message is too long"
@@ -101,3 +106,22 @@ class RateLimited(TidingsError):
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, int(retry_after + 0.999))
         super().__init__(f"Too many requests; retry after {self.retry_after} s")
+
+
+class LoginThrottled(RateLimited):
+    """Too many failed sign-ins for this account, address or server: wait, then retry."""
+
+    code = "login_throttled"
+    title = "Too many sign-in attempts"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(retry_after)
+        self.detail = f"Too many sign-in attempts; try again in {_spoken(self.retry_after)}"
+        self.args = (self.detail,)
+
+
+def _spoken(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minutes"

@@ -117,7 +117,7 @@ def group(row: Mapping[Any, Any], member_ids: Iterable[int]) -> dict[str, Any]:
 
 def token(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
-        "id": row["id"],
+        "id": row["public_id"],
         "name": row["name"],
         "kind": row["kind"],
         "created_at": iso(row["created_at"]),

@@ -16,6 +16,7 @@ from tests.support import database_url_for
 from tidings.actions.members import insert_member
 from tidings.actions.workspaces import create_workspace
 from tidings.clock import FrozenClock
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role
 from tidings.jobs import Worker
 from tidings.store.database import Database
@@ -110,7 +111,7 @@ def _build(db: Database, clock: FrozenClock) -> Crew:
             tx,
             name="Acme",
             owner_email="lena@acme.test",
-            owner_password="a long password",
+            owner_password_hash=hash_password("a long password"),
             owner_name=name,
             owner_time_zone=zone,
         )
@@ -123,7 +124,7 @@ def _build(db: Database, clock: FrozenClock) -> Crew:
                 tx,
                 made["id"],
                 email=f"{key}@acme.test",
-                password="a long password",
+                password_hash=hash_password("a long password"),
                 display_name=name,
                 role=role,
                 time_zone=zone,

@@ -26,6 +26,7 @@ from tidings.actions.members import insert_member
 from tidings.actions.notifications import UrgentBudgetExceeded
 from tidings.actions.workspaces import create_workspace
 from tidings.clock import FrozenClock
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role
 from tidings.core.worktime import is_working
 from tidings.jobs import Worker
@@ -107,7 +108,7 @@ class Week:
                 tx,
                 name="Acme",
                 owner_email="lena@acme.test",
-                owner_password="long password",
+                owner_password_hash=hash_password("long password"),
                 owner_name=name,
                 owner_time_zone=zone,
             )
@@ -118,7 +119,7 @@ class Week:
                         tx,
                         made["id"],
                         email=f"{key}@acme.test",
-                        password="long password",
+                        password_hash=hash_password("long password"),
                         display_name=name,
                         role=Role.MEMBER,
                         time_zone=zone,

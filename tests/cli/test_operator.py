@@ -81,7 +81,7 @@ def test_user_add_list_and_deactivate(cli: Cli, workspace: str) -> None:
 
 def test_token_create_then_revoke(cli: Cli, workspace: str, database_url: str) -> None:
     created = _ok(cli("token", "create", "olive@tests.example", "--workspace", workspace))
-    token_id, secret = re.match(r"token id (\d+): (tdg_\S+)", created).groups()
+    token_id, secret = re.match(r"token id (\S+): (tdg_\S+)", created).groups()
     db = Database(database_url)
     try:
         actor, _ = db.read(lambda c: lookup_token(c, digest_of(secret), db.clock.now()))
@@ -96,8 +96,8 @@ def test_token_create_then_revoke(cli: Cli, workspace: str, database_url: str) -
 
 
 def test_migrate_reports_the_revision(cli: Cli) -> None:
-    assert _ok(cli("migrate")).strip() == "schema: empty -> 0011"
-    assert _ok(cli("migrate")).strip() == "schema: 0011 -> 0011"
+    assert _ok(cli("migrate")).strip() == "schema: empty -> 0012"
+    assert _ok(cli("migrate")).strip() == "schema: 0012 -> 0012"
 
 
 def test_an_invalid_time_zone_is_one_line_and_exit_1(cli: Cli, workspace: str) -> None:

@@ -19,6 +19,7 @@ from tests.test_durability import ServerProcess
 from tidings.actions import digests, topics
 from tidings.actions.members import insert_member
 from tidings.actions.workspaces import create_workspace
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role
 from tidings.store.database import Database
 from tidings.store.jobs import enqueue
@@ -44,14 +45,17 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 def _team_with_news(db: Database) -> tuple[int, int]:
     def build(tx: Any) -> tuple[int, int]:
         made = create_workspace(
-            tx, name="Restart", owner_email="boss@restart.test", owner_password="a long password"
+            tx,
+            name="Restart",
+            owner_email="boss@restart.test",
+            owner_password_hash=hash_password("a long password"),
         )
         owner = Actor(made["owner_id"], made["id"], Role.OWNER, "boss")
         member_id = insert_member(
             tx,
             made["id"],
             email="ana@restart.test",
-            password="a long password",
+            password_hash=hash_password("a long password"),
             display_name="Ana",
             role=Role.MEMBER,
             time_zone="UTC",

@@ -19,6 +19,7 @@ from tests.test_durability import ServerProcess
 from tidings.actions import topics
 from tidings.actions.expiry import EXPIRE
 from tidings.actions.workspaces import create_workspace
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role
 from tidings.store.database import Database
 from tidings.store.models import channels, events, jobs, messages
@@ -39,7 +40,7 @@ def _send_all(db: Database) -> list[int]:
             tx,
             name="Acme",
             owner_email="lena@acme.test",
-            owner_password="a long password",
+            owner_password_hash=hash_password("a long password"),
             owner_name="Lena",
             owner_time_zone="Europe/Berlin",
         )

@@ -18,6 +18,7 @@ from tests.test_durability import ServerProcess
 from tidings.actions import conversations, later, scheduled, topics
 from tidings.actions.members import insert_member
 from tidings.actions.workspaces import create_workspace
+from tidings.core.credentials import hash_password
 from tidings.core.roles import Actor, Role
 from tidings.store.database import Database
 from tidings.store.models import channels, jobs, messages, notifications, scheduled_messages
@@ -28,14 +29,17 @@ EACH = 20
 
 def _team(tx: Any) -> tuple[Actor, Actor]:
     made = create_workspace(
-        tx, name="Restart", owner_email="o@restart.test", owner_password="a long password"
+        tx,
+        name="Restart",
+        owner_email="o@restart.test",
+        owner_password_hash=hash_password("a long password"),
     )
     owner = Actor(made["owner_id"], made["id"], Role.OWNER, "o")
     member_id = insert_member(
         tx,
         made["id"],
         email="m@restart.test",
-        password="a long password",
+        password_hash=hash_password("a long password"),
         display_name="Mia",
         role=Role.MEMBER,
         time_zone="Asia/Manila",

@@ -47,6 +47,9 @@ def test_first_run_creates_the_workspace_and_its_owner_then_closes(
 
         again = client.get("/setup")
         assert again.url.path != "/setup"
-        second = client.post("/setup", data={**form, "workspace": "Other", "email": "x@y.test"})
+        fresh = {"csrf_token": csrf_of(again.text)}  # renewed at sign-in
+        second = client.post(
+            "/setup", data={**form, **fresh, "workspace": "Other", "email": "x@y.test"}
+        )
         assert second.status_code == 409
         assert "set up already" in second.text

@@ -1,21 +1,49 @@
-"""Signing in and API tokens."""
+"""Signing in and API tokens.
+
+Passwords are checked outside the writer (see ``tidings.api.signin``): here a
+sign-in only reads its candidate accounts and, once a password matched, issues
+the token in a short write that re-checks the account did not change meanwhile.
+"""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
 
 from tidings import views
-from tidings.core.credentials import new_token, token_hash, verify_password
-from tidings.core.roles import Actor
+from tidings.core.credentials import new_token, token_hash
+from tidings.core.permissions import require_revoke_token
+from tidings.core.roles import Actor, Role
 from tidings.errors import InvalidCredentials, InvalidInput, NotFound
 from tidings.store.models import api_tokens, members, workspaces
 from tidings.store.tx import MEMBERS, Tx
 
 LOGIN = "login"
 API = "api"
+
+
+def new_public_id() -> str:
+    """A token's name in URLs and lists: random, so knowing one tells nothing of others
+    (never starting with "-", which a command line would take for an option)."""
+    while (public_id := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return public_id
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An active account an e-mail may sign in to."""
+
+    member_id: int
+    workspace_id: int
+    workspace: str
+    password_hash: str | None
 
 
 def issue_token(
@@ -30,6 +58,7 @@ def issue_token(
     """A new bearer token; the secret is in the result and never stored."""
     secret = new_token("tdg")
     values = {
+        "public_id": new_public_id(),
         "workspace_id": workspace_id,
         "member_id": member_id,
         "token_hash": token_hash(secret),
@@ -43,39 +72,49 @@ def issue_token(
     return {**views.token({**values, "id": token_id}), "token": secret}
 
 
-def login(
-    tx: Tx,
-    *,
-    email: str,
-    password: str,
-    workspace: str | None,
-    lifetime: timedelta,
-) -> dict[str, Any]:
-    """Exchange e-mail and password for a bearer token."""
+def login_candidates(conn: Connection, email: str, workspace: str | None) -> list[Candidate]:
+    """The active accounts of ``email`` (in its stored form), in one workspace if named."""
     query = (
         select(members.c.id, members.c.workspace_id, members.c.password_hash, workspaces.c.slug)
         .join(workspaces, workspaces.c.id == members.c.workspace_id)
-        .where(func.lower(members.c.email) == email.strip().lower(), members.c.is_active.is_(True))
+        .where(func.lower(members.c.email) == email, members.c.is_active.is_(True))
     )
     if workspace:
         query = query.where(workspaces.c.slug == workspace.strip().lower())
-    rows = tx.conn.execute(query).all()
-    # Only accounts whose password matches count, so that the workspace list below is
-    # never shown to someone who does not know the password.
-    matching = [row for row in rows if verify_password(row.password_hash, password)]
-    if not rows:
-        verify_password(None, password)  # same cost as a known e-mail
+    return [
+        Candidate(row.id, row.workspace_id, row.slug, row.password_hash)
+        for row in conn.execute(query)
+    ]
+
+
+def choose_account(matching: Sequence[Candidate]) -> Candidate:
+    """The one account whose password matched. Only matching accounts count, so the
+    workspace list is never shown to someone who does not know the password."""
     if len(matching) > 1:
         raise InvalidInput(
             "This e-mail belongs to several workspaces; name one with 'workspace'",
             field="workspace",
-            workspaces=sorted(row.slug for row in matching),
+            workspaces=sorted(row.workspace for row in matching),
         )
     if not matching:
         raise InvalidCredentials()
-    row = matching[0]
-    token = issue_token(tx, row.workspace_id, row.id, name="sign-in", kind=LOGIN, lifetime=lifetime)
-    return {**token, "member_id": row.id, "workspace": row.slug}
+    return matching[0]
+
+
+def sign_in(tx: Tx, account: Candidate, lifetime: timedelta) -> dict[str, Any]:
+    """Issue a login token for an account whose password was checked a moment ago,
+    unless it was deactivated or its password changed since."""
+    current = tx.conn.execute(
+        select(members.c.password_hash).where(
+            members.c.id == account.member_id, members.c.is_active.is_(True)
+        )
+    ).first()
+    if current is None or current.password_hash != account.password_hash:
+        raise InvalidCredentials()
+    token = issue_token(
+        tx, account.workspace_id, account.member_id, name="sign-in", kind=LOGIN, lifetime=lifetime
+    )
+    return {**token, "member_id": account.member_id, "workspace": account.workspace}
 
 
 def create_api_token(tx: Tx, actor: Actor, name: str, days: int | None) -> dict[str, Any]:
@@ -87,29 +126,45 @@ def create_api_token(tx: Tx, actor: Actor, name: str, days: int | None) -> dict[
     )
 
 
-def revoke_token(tx: Tx, actor: Actor, token_id: int) -> dict[str, Any]:
-    """Revoke one's own token; admins may revoke any token in the workspace."""
-    row = (
+def _token_row(tx: Tx, workspace_id: int, public_id: str) -> Any:
+    return (
         tx.conn.execute(
-            select(api_tokens).where(
-                api_tokens.c.id == token_id,
-                api_tokens.c.workspace_id == actor.workspace_id,
-            )
+            select(api_tokens, members.c.role.label("holder_role"))
+            .join(members, members.c.id == api_tokens.c.member_id)
+            .where(api_tokens.c.public_id == public_id, api_tokens.c.workspace_id == workspace_id)
         )
         .mappings()
         .first()
     )
-    if row is None or (row["member_id"] != actor.member_id and not actor.is_admin):
+
+
+def revoke_token(tx: Tx, actor: Actor, public_id: str) -> dict[str, Any]:
+    """Revoke one's own token, or one of someone the actor outranks."""
+    row = _token_row(tx, actor.workspace_id, public_id)
+    if row is None:
         raise NotFound("No such token")
+    require_revoke_token(actor, row["member_id"], Role(row["holder_role"]))
+    return _revoke(tx, row)
+
+
+def revoke_token_as_operator(tx: Tx, workspace_id: int, public_id: str) -> dict[str, Any]:
+    """The server's operator (who holds the database) may revoke any token."""
+    row = _token_row(tx, workspace_id, public_id)
+    if row is None:
+        raise NotFound("No such token")
+    return _revoke(tx, row)
+
+
+def _revoke(tx: Tx, row: Any) -> dict[str, Any]:
     if row["revoked_at"] is None:
         tx.conn.execute(
-            update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=tx.now)
+            update(api_tokens).where(api_tokens.c.id == row["id"]).values(revoked_at=tx.now)
         )
     view = views.token({**row, "revoked_at": row["revoked_at"] or tx.now})
     tx.emit(
-        actor.workspace_id,
+        row["workspace_id"],
         "token.revoked",
-        {"id": token_id, "token_hash": row["token_hash"]},
+        {"id": row["public_id"], "token_hash": row["token_hash"]},
         audience=MEMBERS,
         member_ids=[row["member_id"]],
     )
@@ -119,7 +174,7 @@ def revoke_token(tx: Tx, actor: Actor, token_id: int) -> dict[str, Any]:
 def revoke_token_by_secret(tx: Tx, actor: Actor, secret: str) -> None:
     """Sign out: revoke the token the request came with."""
     row = tx.conn.execute(
-        select(api_tokens.c.id).where(api_tokens.c.token_hash == token_hash(secret))
+        select(api_tokens.c.public_id).where(api_tokens.c.token_hash == token_hash(secret))
     ).first()
     if row is not None:
-        revoke_token(tx, actor, row.id)
+        revoke_token(tx, actor, row.public_id)

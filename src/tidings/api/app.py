@@ -16,6 +16,8 @@ from tidings.api import problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
 from tidings.api.limits import BodyLimit
+from tidings.api.loginlimit import LoginLimiter
+from tidings.api.passwords import PasswordWork
 from tidings.api.ratelimit import RateLimiter
 from tidings.api.routes import (
     auth,
@@ -68,7 +70,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
     db.add_commit_listener(committed)
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    return Services(settings, db, hub, tokens, limiter)
+    login_limiter = LoginLimiter.in_memory(settings, db.clock)
+    passwords = PasswordWork(settings.password_hash_threads)
+    return Services(settings, db, hub, tokens, limiter, login_limiter, passwords)
 
 
 async def _sweep_events(svc: Services) -> None:
@@ -102,6 +106,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             for task in background:
                 task.cancel()
             await svc.hub.close()
+            svc.passwords.close()
             svc.db.close()
 
     app = FastAPI(

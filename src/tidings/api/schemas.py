@@ -310,7 +310,7 @@ class Group(BaseModel):
 
 
 class Token(BaseModel):
-    id: int
+    id: str = Field(description="The token's random public id (not its secret)")
     name: str
     kind: Literal["login", "api"]
     created_at: str

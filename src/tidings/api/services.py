@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from tidings.api.activity import ActivityThrottle
 from tidings.api.authn import TokenCache
+from tidings.api.loginlimit import LoginLimiter
+from tidings.api.passwords import PasswordWork
 from tidings.api.ratelimit import RateLimiter
 from tidings.config import Settings
 from tidings.live.hub import Hub
@@ -19,4 +21,6 @@ class Services:
     hub: Hub
     tokens: TokenCache
     limiter: RateLimiter
+    login_limiter: LoginLimiter
+    passwords: PasswordWork
     activity: ActivityThrottle = field(default_factory=ActivityThrottle)

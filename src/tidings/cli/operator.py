@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from tidings.config import Settings, load_settings
+from tidings.core import names
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotFound
 from tidings.live.hub import Hub
@@ -174,13 +175,15 @@ def init(
     owner_password = owner_password or typer.prompt(
         "Owner password", hide_input=True, confirmation_prompt=True
     )
+    # Hashed before the write: a running server shares the database's write lock.
+    password_hash = _hashed(owner_password)
     created = run_action(
         database_url,
         lambda tx: create_workspace(
             tx,
             name=workspace,
             owner_email=owner_email,
-            owner_password=owner_password,
+            owner_password_hash=password_hash,
             owner_name=owner_name,
             owner_time_zone=time_zone,
         ),
@@ -219,6 +222,7 @@ def user_add(
     from tidings.actions.members import add_member
 
     chosen = _role(role)
+    password_hash = _hashed(password) if password else None
     member = run_action(
         database_url,
         lambda tx: add_member(
@@ -226,12 +230,22 @@ def user_add(
             owner_actor(tx, workspace),
             email=email,
             display_name=name or email.split("@")[0],
-            password=password,
+            password_hash=password_hash,
             role=chosen,
             time_zone=time_zone,
         ),
     )
     console.print(f"Added @{member['handle']} ({member['role']}) id {member['id']}")
+
+
+def _hashed(password: str) -> str:
+    from tidings.core.credentials import new_password_hash
+    from tidings.errors import TidingsError
+
+    try:
+        return new_password_hash(password)
+    except TidingsError as exc:
+        raise typer.BadParameter(exc.detail) from None
 
 
 def _role(value: str) -> Role:
@@ -274,7 +288,7 @@ def user_deactivate(
 def _member_id(tx: Tx, actor: Actor, email: str) -> int:
     found = tx.conn.execute(
         select(members.c.id).where(
-            members.c.workspace_id == actor.workspace_id, members.c.email == email.strip().lower()
+            members.c.workspace_id == actor.workspace_id, members.c.email == names.email_key(email)
         )
     ).scalar()
     if found is None:
@@ -307,14 +321,17 @@ def token_create(
 
 @token_app.command("revoke")
 def token_revoke(
-    token_id: int,
+    token_id: str,
     workspace: str = typer.Option(..., help="Workspace slug"),
     database_url: str = DB_OPTION,
 ) -> None:
-    """Revoke a token by id (any member's)."""
-    from tidings.actions.auth import revoke_token
+    """Revoke a token by its id (any member's: the operator holds the database)."""
+    from tidings.actions.auth import revoke_token_as_operator
 
-    run_action(database_url, lambda tx: revoke_token(tx, owner_actor(tx, workspace), token_id))
+    run_action(
+        database_url,
+        lambda tx: revoke_token_as_operator(tx, owner_actor(tx, workspace).workspace_id, token_id),
+    )
     console.print(f"Revoked token {token_id}")
 
 

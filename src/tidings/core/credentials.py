@@ -8,6 +8,8 @@ import secrets
 from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from tidings.core import names
+
 _hasher = PasswordHasher()
 # Compared against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("tidings-no-such-user")
@@ -22,7 +24,13 @@ def use_hash_parameters(parameters: Parameters) -> None:
 
 
 def hash_password(password: str) -> str:
+    """Slow on purpose (tens of milliseconds): never call it inside the writer."""
     return _hasher.hash(password)
+
+
+def new_password_hash(password: str) -> str:
+    """Check a chosen password's length, then hash it."""
+    return hash_password(names.password(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from tidings.errors import InvalidInput, InvalidTimeZone
+from tidings.errors import InvalidEmail, InvalidInput, InvalidTimeZone
 
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -42,11 +42,36 @@ def slug(value: str) -> str:
     return value
 
 
-def email(value: str) -> str:
-    value = value.strip()
-    if not EMAIL_RE.match(value) or len(value) > 254:
-        raise InvalidInput(f'"{value}" is not an e-mail address', field="email")
+# Characters that show as nothing (or as blank space) but would make a second, look-alike
+# address: format and control characters, fillers, variation selectors, blank braille.
+_INVISIBLE = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x2800, 0x3164, 0xFFA0]
+    + list(range(0xFE00, 0xFE10))
+    + list(range(0xE0100, 0xE01F0))
+)
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "CZ" or ord(ch) in _INVISIBLE
+
+
+def email_key(value: str) -> str:
+    """The form every e-mail is stored and looked up in: NFKC, lower case, no invisible
+    characters (refused, never silently dropped: they are how look-alikes are made)."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    if any(_invisible(ch) for ch in value):
+        raise InvalidEmail(
+            "The e-mail address contains invisible or blank characters", field="email"
+        )
     return value.lower()
+
+
+def email(value: str) -> str:
+    """A well-formed e-mail address, in its stored form (see ``email_key``)."""
+    value = email_key(value)
+    if not EMAIL_RE.match(value) or len(value) > 254:
+        raise InvalidEmail(f'"{value}" is not an e-mail address', field="email")
+    return value
 
 
 def time_zone(value: str) -> str:

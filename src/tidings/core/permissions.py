@@ -133,6 +133,15 @@ def require_invite(actor: Actor, role: Role) -> None:
         raise Forbidden("Only an owner may invite admins or owners")
 
 
+def require_revoke_token(actor: Actor, holder_id: int, holder_role: Role) -> None:
+    """A token is revoked by its holder, or by an admin whose role outranks theirs (an
+    admin may not sign out another admin or an owner). Others learn nothing of it."""
+    if holder_id != actor.member_id and not (
+        actor.is_admin and RANK[actor.role] > RANK[holder_role]
+    ):
+        raise NotFound("No such token")
+
+
 def allows(rule: Callable[..., None], *args: Any) -> bool:
     """A rule asked as a question, so a surface can offer only what it would permit."""
     try:

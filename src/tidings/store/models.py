@@ -70,6 +70,8 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", Id, primary_key=True),
+    # Named by this random id everywhere outside the database (sequential ids are guessable).
+    Column("public_id", String(32), nullable=False, unique=True),
     Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
     Column("member_id", Id, _fk("members.id"), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),

@@ -51,7 +51,7 @@ async def web_actor(request: Request) -> Actor:
 
 def csrf_token(request: Request) -> str:
     """The browser's CSRF token, minted on first use and set by ``keep_csrf``."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf", None)
+    token = getattr(request.state, "csrf", None) or request.cookies.get(CSRF_COOKIE)
     if token is None:
         token = secrets.token_urlsafe(24)
         request.state.csrf = token
@@ -61,10 +61,20 @@ def csrf_token(request: Request) -> str:
 def keep_csrf(request: Request, response: Response) -> None:
     minted = getattr(request.state, "csrf", None)
     if minted and request.cookies.get(CSRF_COOKIE) != minted:
-        secure = request.url.scheme == "https"
-        response.set_cookie(
-            CSRF_COOKIE, minted, httponly=True, samesite="lax", secure=secure, path="/"
-        )
+        _set_csrf(request, response, minted)
+
+
+def renew_csrf(request: Request, response: Response) -> None:
+    """A fresh CSRF token whenever who is signed in changes: a token someone planted
+    or read before sign-in (or left behind at sign-out) stops working."""
+    token = secrets.token_urlsafe(24)
+    request.state.csrf = token
+    _set_csrf(request, response, token)
+
+
+def _set_csrf(request: Request, response: Response, token: str) -> None:
+    secure = request.url.scheme == "https"
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
 
 
 async def check_csrf(request: Request) -> None:
@@ -92,7 +102,12 @@ def start_session(request: Request, response: Response, token: str, max_age: int
         secure=secure,
         path="/",
     )
+    renew_csrf(request, response)
 
 
-def end_session(response: Response) -> None:
+def end_session(response: Response, request: Request | None = None) -> None:
+    """Drop the session cookie; at a deliberate sign-out (``request`` given) the CSRF
+    token is renewed as well."""
     response.delete_cookie(SESSION_COOKIE, path="/")
+    if request is not None:
+        renew_csrf(request, response)

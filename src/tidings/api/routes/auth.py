@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from tidings.actions import auth, invitations
-from tidings.api import schemas
+from tidings.api import schemas, signin
 from tidings.api.deps import client_address, current_actor, json, read, services, write
 from tidings.core.roles import Actor, Role
 from tidings.queries.directory import list_tokens
@@ -20,19 +20,14 @@ router = APIRouter(tags=["auth"])
 
 @router.post("/auth/login", response_model=schemas.LoginOut)
 async def login(body: schemas.LoginIn, request: Request) -> Response:
-    svc = services(request)
-    # Per address and e-mail: guessing is slowed without letting anyone lock a person out.
-    svc.limiter.hit(f"login:{client_address(request)}:{body.email.lower()}")
-    lifetime = timedelta(days=svc.settings.login_token_days)
+    """Failed tries make further ones wait (429 ``login_throttled`` with Retry-After)."""
     return json(
-        await svc.db.awrite(
-            lambda tx: auth.login(
-                tx,
-                email=body.email,
-                password=body.password,
-                workspace=body.workspace,
-                lifetime=lifetime,
-            )
+        await signin.sign_in(
+            services(request),
+            email=body.email,
+            password=body.password,
+            workspace=body.workspace,
+            client=client_address(request),
         )
     )
 
@@ -60,7 +55,7 @@ async def create_token(
 
 @router.delete("/tokens/{token_id}", response_model=schemas.Token)
 async def revoke_token(
-    token_id: int, request: Request, actor: Actor = Depends(current_actor)
+    token_id: str, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     return await write(request, actor, lambda tx: auth.revoke_token(tx, actor, token_id))
 
@@ -83,18 +78,16 @@ async def invite(
 
 @router.post("/invitations/accept", status_code=201)
 async def accept(body: schemas.AcceptIn, request: Request) -> Response:
+    """Join. An e-mail that is a member already signs in with its own password, and the
+    invitation is used up either way: the answer never tells who is a member."""
     svc = services(request)
     svc.limiter.hit(f"invite:{body.token[:16]}")
-    lifetime = timedelta(days=svc.settings.login_token_days)
-    result = await svc.db.awrite(
-        lambda tx: invitations.accept_invitation(
-            tx,
-            token=body.token,
-            email=body.email,
-            display_name=body.display_name,
-            password=body.password,
-            time_zone=body.time_zone,
-            lifetime=lifetime,
-        )
+    result = await signin.join(
+        svc,
+        token=body.token,
+        email=body.email,
+        display_name=body.display_name,
+        password=body.password,
+        time_zone=body.time_zone,
     )
     return json(result, 201)

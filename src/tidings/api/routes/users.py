@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from tidings.actions import members
-from tidings.api import schemas
-from tidings.api.deps import current_actor, read, write
+from tidings.api import schemas, signin
+from tidings.api.deps import current_actor, read, services, write
+from tidings.core.permissions import require_assign_role
 from tidings.core.roles import Actor, Role
 from tidings.queries.directory import get_member, list_members
 
@@ -25,6 +26,8 @@ async def users(
 async def add_user(
     body: schemas.MemberIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
+    require_assign_role(actor, Role.GUEST, Role(body.role))  # before paying for a hash
+    password_hash = await signin.chosen_password(services(request), body.password)
     return await write(
         request,
         actor,
@@ -33,7 +36,7 @@ async def add_user(
             actor,
             email=body.email,
             display_name=body.display_name,
-            password=body.password,
+            password_hash=password_hash,
             role=Role(body.role),
             time_zone=body.time_zone,
         ),
@@ -50,11 +53,13 @@ async def me(request: Request, actor: Actor = Depends(current_actor)) -> Respons
 async def update_me(
     body: schemas.ProfileIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
-    return await write(
-        request,
-        actor,
-        lambda tx: members.update_profile(tx, actor, **body.model_dump(exclude_unset=True)),
-    )
+    fields = body.model_dump(exclude_unset=True)
+    password, current = fields.pop("password", None), fields.pop("current_password", None)
+    if password is not None:
+        fields |= await signin.password_change(
+            services(request), actor, password=password, current_password=current
+        )
+    return await write(request, actor, lambda tx: members.update_profile(tx, actor, **fields))
 
 
 @router.get("/users/{member_id}", response_model=schemas.Member)

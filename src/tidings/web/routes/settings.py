@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from tidings.actions import auth, digests, members
+from tidings.api import signin
 from tidings.api.deps import services
 from tidings.core.roles import Actor
 from tidings.errors import TidingsError
@@ -116,11 +117,13 @@ async def profile(request: Request, actor: Actor = Depends(web_actor)) -> Respon
 async def password(request: Request, actor: Actor = Depends(web_actor)) -> Response:
     form = await read_form(request)
     try:
-        fields = {
-            "current_password": form.text("current_password", max_length=1024, required=True),
-            "password": form.text("password", max_length=1024, required=True),
-        }
-        await run(request, actor, lambda tx: members.update_profile(tx, actor, **fields))
+        hashes = await signin.password_change(
+            services(request),
+            actor,
+            current_password=form.text("current_password", max_length=1024, required=True),
+            password=form.text("password", max_length=1024, required=True),
+        )
+        await run(request, actor, lambda tx: members.update_profile(tx, actor, **hashes))
     except TidingsError as exc:
         return await settings_refused(request, actor, "password", form, exc)
     return see_other(request, "/settings?saved=password")
@@ -142,7 +145,7 @@ async def create_token(request: Request, actor: Actor = Depends(web_actor)) -> R
 
 @router.post("/settings/tokens/{token_id}/revoke")
 async def revoke_token(
-    request: Request, token_id: int, actor: Actor = Depends(web_actor)
+    request: Request, token_id: str, actor: Actor = Depends(web_actor)
 ) -> Response:
     await run(request, actor, lambda tx: auth.revoke_token(tx, actor, token_id))
     return see_other(request, "/settings?saved=revoked")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
-from tidings.actions import auth, invitations
-from tidings.actions.workspaces import has_workspace, set_up_first_workspace
+from tidings.actions import auth
+from tidings.actions.workspaces import has_workspace
+from tidings.api import signin
 from tidings.api.deps import client_address, services
-from tidings.errors import TidingsError
+from tidings.errors import Conflict, RateLimited, TidingsError
 from tidings.web.forms import read_form
 from tidings.web.render import respond
 from tidings.web.session import end_session, session_token, start_session, web_actor
@@ -49,16 +48,15 @@ async def login(request: Request) -> Response:
         email = form.text("email", max_length=254, required=True)
         password = form.text("password", max_length=1024, required=True)
         workspace = form.optional("workspace", max_length=64)
-        svc.limiter.hit(f"login:{client_address(request)}:{email.lower()}")
-        lifetime = timedelta(days=svc.settings.login_token_days)
-        result = await svc.db.awrite(
-            lambda tx: auth.login(
-                tx, email=email, password=password, workspace=workspace, lifetime=lifetime
-            )
+        result = await signin.sign_in(
+            svc, email=email, password=password, workspace=workspace, client=client_address(request)
         )
     except TidingsError as exc:
         context = {"next": target, "values": form.values(), "error": exc}
-        return respond(request, "signin/login.html", context, exc.status)
+        response = respond(request, "signin/login.html", context, exc.status)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return _signed_in(request, result["token"], target)
 
 
@@ -72,7 +70,7 @@ async def logout(request: Request) -> Response:
     if actor is not None and token is not None:
         await services(request).db.awrite(lambda tx: auth.revoke_token_by_secret(tx, actor, token))
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    end_session(response, request)
     return response
 
 
@@ -95,10 +93,9 @@ async def setup(request: Request) -> Response:
             "owner_password": form.text("password", max_length=1024, required=True),
             "owner_time_zone": form.text("time_zone", max_length=64, required=True),
         }
-        lifetime = timedelta(days=svc.settings.login_token_days)
-        made = await svc.db.awrite(
-            lambda tx: set_up_first_workspace(tx, lifetime=lifetime, **values)
-        )
+        if await svc.db.aread(has_workspace):  # before paying for a password hash
+            raise Conflict("This server is set up already; sign in instead")
+        made = await signin.set_up(svc, **values)
     except TidingsError as exc:
         context = {"values": form.values(), "error": exc}
         return respond(request, "signin/setup.html", context, exc.status)
@@ -123,10 +120,7 @@ async def accept_invitation(request: Request, token: str) -> Response:
             "time_zone": form.text("time_zone", max_length=64, required=True),
         }
         svc.limiter.hit(f"invite:{token[:16]}")
-        lifetime = timedelta(days=svc.settings.login_token_days)
-        result = await svc.db.awrite(
-            lambda tx: invitations.accept_invitation(tx, token=token, lifetime=lifetime, **values)
-        )
+        result = await signin.join(svc, token=token, **values)
     except TidingsError as exc:
         context = {"token": token, "values": form.values(), "error": exc}
         return respond(request, "signin/invite.html", context, exc.status)

@@ -117,10 +117,10 @@ class Settings(BaseSettings):
     link_preview_deny_domains: str = Field(
         "", description="Comma-separated domains (and subdomains) never previewed"
     )
-    link_preview_allow_private: bool = Field(
+    link_preview_allow_loopback: bool = Field(
         False,
-        description="Also fetch previews from loopback and private addresses: for tests, "
-        "never in production (it opens the server's own network to anyone who posts)",
+        description="Also fetch previews from loopback addresses (127.0.0.0/8, ::1): for "
+        "tests only, never in production; private networks stay refused",
     )
 
     @field_validator("database_url")

@@ -8,6 +8,7 @@ import contextlib
 import gzip
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -130,8 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
+@contextmanager
+def serve() -> Iterator[Site]:
     server = Site()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -142,3 +143,9 @@ def site() -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serve() as server:
+        yield server

@@ -7,12 +7,17 @@ from __future__ import annotations
 import contextlib
 import gzip
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.support import LiveServer, Person, database_url_for, server_settings
 
 ARTICLE = b"""<!doctype html><html><head>
 <meta charset="utf-8"><title>Plain title</title>
@@ -149,3 +154,31 @@ def serve() -> Iterator[Site]:
 def site() -> Iterator[Site]:
     with serve() as server:
         yield server
+
+
+@contextmanager
+def server_with_previews(database_kind: str, tmp: Path) -> Iterator[LiveServer]:
+    """A Tidings server that previews links, loopback allowed (the test site is on it)."""
+    with database_url_for(database_kind, tmp) as url:
+        settings = server_settings(
+            url,
+            link_previews=True,
+            link_preview_allow_loopback=True,
+            link_preview_timeout_seconds=2.0,
+        )
+        live = LiveServer(settings).start()
+        try:
+            yield live
+        finally:
+            live.stop()
+
+
+def wait_for_previews(person: Person, message_id: int, seconds: float = 20) -> list[Any]:
+    """The message's previews, once the server's worker has stored them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        previews = person.get(f"/messages/{message_id}").json()["previews"]
+        if previews:
+            return list(previews)
+        time.sleep(0.05)
+    raise AssertionError(f"no previews for message {message_id} within {seconds} s")

@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-import httpx
-
 from tidings.unfurl.fetch import FetchPolicy, Refused, Resolver, fetch_page, resolve
 from tidings.unfurl.page import Preview, decode, read_preview
 
@@ -20,6 +18,8 @@ __all__ = ["FetchPolicy", "Preview", "Refused", "unfurl"]
 
 def unfurl(url: str, policy: FetchPolicy, resolver: Resolver = resolve) -> Preview | None:
     """The preview of ``url``, or ``None`` when it is refused, fails or has none."""
+    import httpx
+
     try:
         page = fetch_page(url, policy, resolver)
     except Refused as refused:

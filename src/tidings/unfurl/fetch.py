@@ -16,13 +16,14 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
-
-import httpx
 
 from tidings.config import Settings
 from tidings.core.links import IPAddress, domains, host_allowed, is_web_url, may_connect
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -114,6 +115,8 @@ def _port(parts: Any) -> int:
 
 def _get(url: str, address: IPAddress, policy: FetchPolicy, deadline: float) -> Page | str:
     """The page, or the URL a redirect points to."""
+    import httpx  # only where previews are on: it is not needed to start a server
+
     parts = urlsplit(url)
     host = parts.hostname or ""
     literal = f"[{address}]" if address.version == 6 else str(address)

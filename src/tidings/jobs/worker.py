@@ -78,8 +78,10 @@ class Worker:
         """Run one batch of due jobs without blocking the event loop.
 
         The batch goes to the writer whole (group commit usually takes it in
-        one transaction, a savepoint per job), so a cancelled caller leaves no
-        job in hand: the writer finishes them all, even while the database closes."""
+        one transaction, a savepoint per job), each job once its preparation
+        step, if any, is done in a thread; all of that is shielded, so a
+        cancelled caller leaves no job in hand: the writer finishes them all,
+        even while the database closes."""
         now = self.db.clock.now()
         if not await self.db.aread(lambda conn: any_due(conn, now)):
             return 0
@@ -91,14 +93,15 @@ class Worker:
         return len(claimed)
 
     async def _prepare_and_run(self, claimed: list[Job]) -> list[object]:
-        ready = await asyncio.gather(*(self._aprepare(job) for job in claimed))
-        futures = [asyncio.wrap_future(self.db.writer.submit(self._runner(j))) for j in ready]
-        return await asyncio.gather(*futures, return_exceptions=True)
+        runs = (self._prepare_then_run(job) for job in claimed)
+        return await asyncio.gather(*runs, return_exceptions=True)
 
-    async def _aprepare(self, job: Job) -> Job:
-        if job.kind not in self.preparers:
-            return job
-        return await asyncio.to_thread(self._prepare, job)
+    async def _prepare_then_run(self, job: Job) -> bool:
+        """A job without a preparation step goes to the writer at once; one with a
+        step goes when it is ready, so a slow fetch holds up no other job's commit."""
+        if job.kind in self.preparers:
+            job = await asyncio.to_thread(self._prepare, job)
+        return await asyncio.wrap_future(self.db.writer.submit(self._runner(job)))
 
     def _prepare(self, job: Job) -> Job:
         """The job with what its preparation step made, or the reason it could not."""

@@ -15,6 +15,7 @@ from tidings.media import (
     UnsupportedMedia,
     normalize,
     poster_frame,
+    prepare_recording,
     probe,
     speech_pcm,
 )
@@ -143,3 +144,16 @@ def test_a_conversion_that_runs_too_long_is_stopped(webm_video: Path, tmp_path: 
 def test_speech_audio_is_16khz_mono_pcm(webm_video: Path, tmp_path: Path) -> None:
     pcm = speech_pcm(webm_video, tmp_path / "speech.pcm")
     assert abs(pcm.stat().st_size - 3 * 16_000 * 2) < 16_000 * 2 // 10
+
+
+def test_a_video_recording_is_prepared_in_one_call(webm_video: Path, tmp_path: Path) -> None:
+    with webm_video.open("rb") as stream:
+        done = prepare_recording(stream, tmp_path)
+    assert done.original.video_codec == "vp9"
+    assert done.playable.path == tmp_path / "clip.mp4" and done.playable.mime_type == "video/mp4"
+    assert done.poster is not None and done.poster.path.read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_a_voice_note_is_prepared_without_a_poster(webm_voice: Path, tmp_path: Path) -> None:
+    done = prepare_recording(webm_voice, tmp_path)
+    assert done.playable.mime_type == "audio/mp4" and done.poster is None

@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 
 from tests.media.conftest import SAMPLE, make
-from tidings.config import Settings
+from tidings.config import load_settings
 from tidings.media import UnsupportedMedia
 from tidings.media.transcribe import (
     Engine,
     TranscriptionUnavailable,
+    engine_for,
     engine_named,
     transcribe,
 )
@@ -68,15 +69,24 @@ def test_a_video_without_sound_has_nothing_to_transcribe(
         transcribe(silent, pocketsphinx)
 
 
-def test_faster_whisper_needs_a_model_directory() -> None:
-    settings = Settings(transcription_engine="faster-whisper")
+def test_faster_whisper_needs_a_model_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIDINGS_TRANSCRIPTION_ENGINE", "faster-whisper")
     with pytest.raises(TranscriptionUnavailable, match="TIDINGS_TRANSCRIPTION_MODEL_DIR"):
-        engine_named(settings.transcription_engine, settings.transcription_model_dir)
+        engine_for(load_settings())
 
 
-def test_faster_whisper_says_what_the_model_directory_lacks(tmp_path: Path) -> None:
+def test_faster_whisper_says_what_the_model_directory_lacks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TIDINGS_TRANSCRIPTION_ENGINE", "faster-whisper")
+    monkeypatch.setenv("TIDINGS_TRANSCRIPTION_MODEL_DIR", str(tmp_path / "whisper-small"))
     with pytest.raises(TranscriptionUnavailable, match="model.bin"):
-        engine_named("faster-whisper", tmp_path)
+        engine_for(load_settings())
+
+
+def test_the_default_engine_is_pocketsphinx() -> None:
+    engine = engine_for(load_settings())
+    assert engine is not None and engine.name == "pocketsphinx"
 
 
 def test_transcription_can_be_off() -> None:

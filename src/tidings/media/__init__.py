@@ -7,6 +7,7 @@ from tidings.media.convert import Normalized, Poster, normalize, poster_frame, s
 from tidings.media.errors import MediaFailed, MediaTooLarge, MediaToolMissing, UnsupportedMedia
 from tidings.media.limits import Limits
 from tidings.media.probe import MediaInfo, probe
+from tidings.media.recording import Recording, prepare_recording
 
 __all__ = [
     "Limits",
@@ -16,9 +17,11 @@ __all__ = [
     "MediaToolMissing",
     "Normalized",
     "Poster",
+    "Recording",
     "UnsupportedMedia",
     "normalize",
     "poster_frame",
+    "prepare_recording",
     "probe",
     "speech_pcm",
 ]

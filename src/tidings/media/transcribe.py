@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from tidings.config import Settings
 from tidings.errors import TidingsError
 from tidings.media.convert import SPEECH_RATE, speech_pcm
 from tidings.media.ffmpeg import Source
@@ -97,6 +98,11 @@ def engine_named(name: str, model_dir: Path | None = None) -> Engine | None:
     if name == FASTER_WHISPER:
         return FasterWhisperEngine(model_dir)
     raise TranscriptionUnavailable(f"Unknown transcription engine {name!r}: one of {ENGINES}")
+
+
+def engine_for(settings: Settings) -> Engine | None:
+    """The engine ``TIDINGS_TRANSCRIPTION_ENGINE`` and ``_MODEL_DIR`` name."""
+    return engine_named(settings.transcription_engine, settings.transcription_model_dir)
 
 
 class PocketSphinxEngine:

@@ -130,6 +130,42 @@ class Settings(BaseSettings):
         "Tidings <tidings@localhost>", description="Sender address of Tidings e-mails"
     )
 
+    transcription_engine: Literal["pocketsphinx", "faster-whisper", "off"] = Field(
+        "pocketsphinx",
+        description="Speech-to-text engine for voice notes and clips: pocketsphinx (bundled "
+        "English model, rough), faster-whisper (needs a model directory), or off",
+    )
+    transcription_model_dir: Path | None = Field(
+        None,
+        description="Directory of a local CTranslate2 Whisper model for faster-whisper; "
+        "nothing is ever downloaded",
+    )
+    link_previews: bool = Field(
+        False, description="Fetch a title and description for web links in messages"
+    )
+    link_preview_max_links: int = Field(
+        3, ge=1, le=10, description="Most links previewed in one message"
+    )
+    link_preview_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="Connect and read timeout of each link preview fetch"
+    )
+    link_preview_max_bytes: int = Field(
+        524_288, ge=1024, description="Most bytes of a page read for its preview"
+    )
+    link_preview_allow_domains: str = Field(
+        "",
+        description="Comma-separated domains whose links are previewed (and their "
+        "subdomains); empty: any public site",
+    )
+    link_preview_deny_domains: str = Field(
+        "", description="Comma-separated domains (and subdomains) never previewed"
+    )
+    link_preview_allow_loopback: bool = Field(
+        False,
+        description="Also fetch previews from loopback addresses (127.0.0.0/8, ::1): for "
+        "tests only, never in production; private networks stay refused",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

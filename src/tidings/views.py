@@ -66,8 +66,20 @@ def reactions(rows: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def link_preview(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "url": row["url"],
+        "title": row["title"],
+        "description": row["description"],
+        "site_name": row["site_name"],
+        "image_url": row["image_url"],
+    }
+
+
 def message(
-    row: Mapping[Any, Any], reaction_rows: Iterable[Mapping[Any, Any]] = ()
+    row: Mapping[Any, Any],
+    reaction_rows: Iterable[Mapping[Any, Any]] = (),
+    previews: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     deleted = row["deleted_at"] is not None
     expired = row.get("expired_at") is not None
@@ -87,6 +99,7 @@ def message(
         "edited_at": iso(row["edited_at"]),
         "deleted": deleted,
         "reactions": [] if gone else reactions(reaction_rows),
+        "previews": [] if gone else list(previews),
         "expires_at": iso(row.get("expires_at")),
         "expire_after_read": bool(row.get("expire_after_read")),
         "expired": expired,

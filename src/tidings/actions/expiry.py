@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy import and_, delete, func, or_, select, text, update
 
+from tidings.actions.link_previews import PREVIEWED, purge_previews
 from tidings.core.expiry import expiry_time
 from tidings.errors import InvalidInput
 from tidings.store import jobs
@@ -43,7 +44,7 @@ EXPIRE = "message.expire"
 EXPIRED = "message.expired"
 # Any event that could carry a message's text, whatever its type, is rewritten; these
 # are the ones known to, and are found by their leading id even after an edit.
-_CARRIERS = ("message.created", "message.updated")
+_CARRIERS = ("message.created", "message.updated", PREVIEWED)
 
 
 def expiry_values(
@@ -198,6 +199,7 @@ def expire_message(tx: Tx, message_id: int) -> bool:
     for table in (message_edits, reactions, mentions):
         tx.conn.execute(delete(table).where(table.c.message_id == message_id))
     unindex_message(tx.conn, message_id)
+    purge_previews(tx, message_id)
     _compact_search_index(tx)
     needles = [_needle(v) for v in dict.fromkeys(versions) if v]
     _scrub_idempotent_responses(tx, row["author_id"], message_id, needles)
@@ -230,8 +232,8 @@ def _blank(value: Any, message_id: int) -> Any:
     """The JSON with this message's text, rendering and reactions emptied, anywhere."""
     if isinstance(value, dict):
         blanked = {k: _blank(v, message_id) for k, v in value.items()}
-        if blanked.get("id") == message_id and "body" in blanked:
-            blanked.update(body="", html="", reactions=[], expired=True)
+        if blanked.get("id") == message_id and ("body" in blanked or "previews" in blanked):
+            blanked.update(body="", html="", reactions=[], previews=[], expired=True)
         return blanked
     if isinstance(value, list):
         return [_blank(v, message_id) for v in value]

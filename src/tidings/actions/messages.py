@@ -12,6 +12,11 @@ from tidings import views
 from tidings.actions.expectations import check_asks, expect_replies, settle_by_reply
 from tidings.actions.expiry import check_edit, expire_when_read, expiry_values, schedule_expiry
 from tidings.actions.later import clear_on_reply
+from tidings.actions.link_previews import (
+    drop_unlinked,
+    purge_previews,
+    request_previews,
+)
 from tidings.actions.mentions import resolve_mentions
 from tidings.actions.notifications import check_urgent_budget, notify_message
 from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
@@ -20,6 +25,7 @@ from tidings.core.markdown import ParsedBody
 from tidings.core.permissions import require_delete_message, require_edit_message
 from tidings.core.roles import Actor
 from tidings.errors import Gone, InvalidInput, MessageTooLong, NotFound
+from tidings.queries.link_previews import previews_of
 from tidings.store.lookups import message_row
 from tidings.store.models import (
     channels,
@@ -129,6 +135,7 @@ def post_message(
     _bump_counters(tx, place, message_id)
     _mark_own_read(tx, actor, place, message_id)
     schedule_expiry(tx, {**values, "id": message_id})
+    request_previews(tx, {**values, "id": message_id})
     # The author's pointer moved too: this message, or an earlier one, may now be read
     # by all (the author may be its only reader).
     topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
@@ -257,6 +264,8 @@ def edit_message(
         .values(body=body, html=html, edited_at=tx.now)
     )
     reindex_message(tx.conn, message_id, parsed.plain_text())
+    drop_unlinked(tx, message_id, html)
+    request_previews(tx, {**row, "html": html})
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     # The mentions follow the text: those edited out go, those edited in follow the topic.
     tx.conn.execute(
@@ -286,6 +295,7 @@ def delete_message(tx: Tx, actor: Actor, message_id: int) -> dict[str, Any]:
         for table in (message_edits, reactions, mentions):
             tx.conn.execute(delete(table).where(table.c.message_id == message_id))
         unindex_message(tx.conn, message_id)
+        purge_previews(tx, message_id)
     view = views.message({**row, "body": "", "html": "", "deleted_at": row["deleted_at"] or tx.now})
     place.emit(tx, "message.deleted", view)
     return view
@@ -297,4 +307,4 @@ def _view(tx: Tx, row: Any) -> dict[str, Any]:
         .where(reactions.c.message_id == row["id"])
         .order_by(reactions.c.created_at)
     ).mappings()
-    return views.message(row, reaction_rows)
+    return views.message(row, reaction_rows, previews_of(tx.conn, [row["id"]]).get(row["id"], []))

@@ -44,6 +44,7 @@ from tidings.jobs import Worker
 from tidings.live.hub import Hub
 from tidings.store.database import Database
 from tidings.store.tx import PendingEvent
+from tidings.unfurl import setup as link_previews
 from tidings.web import pages
 from tidings.web.errors import render_error
 
@@ -89,6 +90,7 @@ async def _sweep_events(svc: Services) -> None:
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     svc = build_services(settings, clock)
+    link_previews.attach(svc.db, settings)  # sending asks for previews when they are on
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

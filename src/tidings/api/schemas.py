@@ -251,6 +251,16 @@ class ExpectationPage(BaseModel):
     next_cursor: str | None
 
 
+class LinkPreview(BaseModel):
+    url: str = Field(description="The link as written in the message")
+    title: str
+    description: str
+    site_name: str
+    image_url: str | None = Field(
+        None, description="The page's preview image, as the page names it (not fetched)"
+    )
+
+
 class Message(BaseModel):
     id: int
     channel_id: int | None
@@ -269,6 +279,9 @@ class Message(BaseModel):
     expires_at: str | None = Field(None, description="When it self-destructs, if timed")
     expire_after_read: bool = Field(False, description="Self-destructs once all have read it")
     expired: bool = Field(False, description="It self-destructed: its text is gone")
+    previews: list[LinkPreview] = Field(
+        default_factory=list, description="Previews of its web links, once fetched"
+    )
     expectations: list[Expectation] | None = Field(
         None, description="On a newly sent message: the replies it expects"
     )

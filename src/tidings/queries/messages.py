@@ -11,6 +11,7 @@ from tidings import views
 from tidings.core.roles import Actor
 from tidings.errors import NotFound
 from tidings.queries.channels import get_topic
+from tidings.queries.link_previews import previews_of
 from tidings.queries.paging import check_limit, decode, page
 from tidings.store.lookups import is_conversation_member, require_message_access
 from tidings.store.models import (
@@ -23,6 +24,7 @@ from tidings.store.models import (
 
 
 def _with_reactions(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    """The views of these messages, with their reactions and link previews."""
     ids = [row["id"] for row in rows]
     by_message: dict[int, list[Any]] = {}
     if ids:
@@ -33,7 +35,11 @@ def _with_reactions(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
         ).mappings()
         for reaction in found:
             by_message.setdefault(reaction["message_id"], []).append(reaction)
-    return [views.message(row, by_message.get(row["id"], [])) for row in rows]
+    previews = previews_of(conn, ids)
+    return [
+        views.message(row, by_message.get(row["id"], []), previews.get(row["id"], []))
+        for row in rows
+    ]
 
 
 def _page(

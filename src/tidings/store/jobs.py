@@ -53,6 +53,9 @@ class Job:
     attempts: int
     max_attempts: int
     dedupe_key: str | None
+    # What the kind's preparation step (jobs/registry.py) returned, made outside
+    # the transaction before the handler runs.
+    prepared: Any = None
 
 
 def enqueue(

@@ -517,3 +517,19 @@ digests = Table(
     Column("unsubscribe_token_hash", String(64), nullable=False, unique=True),
     UniqueConstraint("member_id", "local_date"),
 )
+
+# A preview of a web link in a message, fetched by a job (jobs/link_previews.py).
+# Part of its message: read through it, purged with it.
+link_previews = Table(
+    "link_previews",
+    metadata,
+    Column("message_id", Id, _fk("messages.id"), primary_key=True),
+    Column("url", String(2000), primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("site_name", String(100), nullable=False),
+    Column("image_url", String(2000)),
+    Column("fetched_at", UTCDateTime, nullable=False),
+)

@@ -147,6 +147,9 @@ const live = {
         refreshMessage(data.id);
         refreshInbox();
         return;
+      case "message.previews":
+        refreshMessage(data.id);
+        return;
       case "reaction.added":
       case "reaction.removed":
         refreshMessage(data.message_id);

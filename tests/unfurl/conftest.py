@@ -1,0 +1,184 @@
+"""A web server on 127.0.0.1, started by the test, serving what link previews meet:
+pages with and without previews, redirects (to private addresses too), huge,
+slow and trickling bodies, and what is not HTML."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.support import LiveServer, Person, database_url_for, server_settings
+
+ARTICLE = b"""<!doctype html><html><head>
+<meta charset="utf-8"><title>Plain title</title>
+<meta property="og:title" content="Q3 budget &amp; plan">
+<meta property="og:description" content="What we spend, and <b>why</b>.">
+<meta property="og:site_name" content="Acme Docs">
+<meta property="og:image" content="/cover.png">
+</head><body><p>Body</p></body></html>"""
+HEAD_ONLY = b"<html><head><title>Just a title</title></head>"
+
+
+class Site(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.requests: list[tuple[str, str]] = []  # (path, Host header)
+        self.sent: dict[str, int] = {}
+        self.release = threading.Event()  # ends the slow responses at teardown
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Site
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        parts = urlsplit(self.path)
+        self.server.requests.append((parts.path, self.headers.get("Host", "")))
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        route = getattr(self, "page_" + parts.path.strip("/").replace("-", "_"), None)
+        if route is None:
+            self.send_error(404)
+            return
+        route(query)
+
+    def _send(self, body: bytes, kind: str = "text/html; charset=utf-8", **headers: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def page_article(self, query: dict[str, str]) -> None:
+        self._send(ARTICLE)
+
+    def page_head_only(self, query: dict[str, str]) -> None:
+        self._send(HEAD_ONLY)
+
+    def page_latin1(self, query: dict[str, str]) -> None:
+        self._send("<title>Café menu</title>".encode("latin-1"), "text/html; charset=iso-8859-1")
+
+    def page_image(self, query: dict[str, str]) -> None:
+        self._send(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image/png")
+
+    def page_json(self, query: dict[str, str]) -> None:
+        self._send(b'{"title": "not a page"}', "application/json")
+
+    def page_gzip(self, query: dict[str, str]) -> None:
+        self._send(gzip.compress(ARTICLE), Content_Encoding="gzip")
+
+    def page_redirect(self, query: dict[str, str]) -> None:
+        self.send_response(int(query.get("status", "302")))
+        self.send_header("Location", query["to"])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def page_loop(self, query: dict[str, str]) -> None:
+        self.page_redirect({"to": "/loop"})
+
+    def page_huge(self, query: dict[str, str]) -> None:
+        """A title, then 200 MB of body: the reader must stop long before the end."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        sent = 0
+        try:
+            self.wfile.write(b"<html><head><title>Huge page</title></head><body>")
+            chunk = b"<p>" + b"x" * 65_536 + b"</p>"
+            while sent < 200 * 1024 * 1024:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the reader hung up: what it should do
+        self.server.sent["huge"] = sent
+
+    def page_slow(self, query: dict[str, str]) -> None:
+        """Headers at once, the body only after the server's own delay."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.flush()
+        self.server.release.wait(float(query.get("delay", "5")))
+        with contextlib.suppress(OSError):
+            self.wfile.write(ARTICLE)
+
+    def page_trickle(self, query: dict[str, str]) -> None:
+        """A byte at a time, each in good time, the whole never."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        try:
+            for _ in range(200):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                if self.server.release.wait(float(query.get("every", "0.05"))):
+                    return
+        except OSError:
+            pass
+
+
+@contextmanager
+def serve() -> Iterator[Site]:
+    server = Site()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serve() as server:
+        yield server
+
+
+@contextmanager
+def server_with_previews(database_kind: str, tmp: Path) -> Iterator[LiveServer]:
+    """A Tidings server that previews links, loopback allowed (the test site is on it)."""
+    with database_url_for(database_kind, tmp) as url:
+        settings = server_settings(
+            url,
+            link_previews=True,
+            link_preview_allow_loopback=True,
+            link_preview_timeout_seconds=2.0,
+        )
+        live = LiveServer(settings).start()
+        try:
+            yield live
+        finally:
+            live.stop()
+
+
+def wait_for_previews(person: Person, message_id: int, seconds: float = 20) -> list[Any]:
+    """The message's previews, once the server's worker has stored them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        previews = person.get(f"/messages/{message_id}").json()["previews"]
+        if previews:
+            return list(previews)
+        time.sleep(0.05)
+    raise AssertionError(f"no previews for message {message_id} within {seconds} s")

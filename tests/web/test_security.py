@@ -157,10 +157,19 @@ def test_every_page_fits_a_phone_screen(team: Team, open_browser: Opener) -> Non
     wide = []
     for path in paths:
         visit(page, path)
-        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        if width[0] > width[1]:
-            wide.append((path, *width))
+        if not fits(page):
+            wide.append(path)
     assert not wide, f"pages that scroll sideways at 390 px: {wide}"
+    visit(page, next(p for p in paths if p.startswith("/t/")))
+    for picker in ("Later", "React"):
+        page.locator("details.picker > summary", has_text=picker).first.click()
+        expect(page.locator("details.picker[open] .picker-panel")).to_be_visible()
+        assert fits(page), f"the open {picker} picker runs off the screen"
+        page.keyboard.press("Escape")
+
+
+def fits(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def test_the_api_docs_render_from_the_package_alone(

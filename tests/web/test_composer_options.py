@@ -72,6 +72,7 @@ def test_a_topic_reply_after_an_urgent_expiring_ask_goes_out_plain(
     assert first["priority"] == "high" and first["expires_at"] is not None
     assert second["body"] == "Lunch is here"
     assert_plain(team, second)
+    assert team.member.get("/scheduled").json()["items"] == []
     page.reload()  # the draft kept in this browser brings back no option either
     assert_composer_plain(page)
     expect(page.get_by_label("Message", exact=True)).to_have_value("")

@@ -142,7 +142,7 @@ def test_every_page_works_under_the_content_security_policy(
 ) -> None:
     paths = filled_paths(team)
     page = open_browser(team.server, team.owner)
-    for path in paths:
+    for path in (*paths, "/no/such/page", "/t/999999"):  # error pages too
         visit(page, path)
     page.goto(paths[paths.index("/")])
     expect(page.locator("body")).to_have_attribute("data-live", "up")  # the socket connects

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Front-end libraries come from npm (pinned in package-lock.json) and are copied
 # into the package, so the server itself never fetches anything.
 VENDOR := src/tidings/web/static/vendor
-ASSETS := $(VENDOR)/htmx.min.js
+ASSETS := $(VENDOR)/htmx.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 
 .PHONY: install run test lint bench docs screenshots clean
 
@@ -20,6 +20,9 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+		node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui/
 
 install: $(STAMP) $(ASSETS)
 

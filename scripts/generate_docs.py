@@ -38,9 +38,8 @@ NOT_YET_USED = {
 # Endpoints outside the OpenAPI document, described here because they have no docstring.
 OTHER_ENDPOINTS = {
     "/": "A small HTML page that links to the interactive API docs and the OpenAPI document.",
-    "/api/v1/docs": "Interactive API documentation (Swagger UI).",
+    "/api/v1/docs": "Interactive API documentation (Swagger UI, served from the package).",
     "/api/v1/openapi.json": "The OpenAPI 3.1 document this reference is generated from.",
-    "/docs/oauth2-redirect": "Helper page of the interactive docs (FastAPI default).",
     "/api/v1/noop": 'Answers `{"ok": true}` without authentication; used by the benchmarks.',
 }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.support import Team
 
@@ -167,3 +169,22 @@ def test_reply_preview_refuses_people_from_elsewhere(team: Team) -> None:
     answer = team.owner.post("/compose/preview", json={"member_ids": [team.member.id]})
     assert answer.status_code == 200
     assert [p["member_id"] for p in answer.json()["recipients"]] == [team.member.id]
+
+
+def test_reply_preview_says_someone_in_focus_is_in_focus_until_its_end_your_time(
+    team: Team,
+) -> None:
+    conversation = _dm(team)
+    until = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    focus = team.member.put("/users/me/status", json={"state": "focus", "until": until.isoformat()})
+    assert focus.status_code == 200, focus.text
+    preview = team.owner.post(
+        "/compose/preview", json={"conversation_id": conversation, "body": "Can you review?"}
+    )
+    [person] = preview.json()["recipients"]
+    assert person["notify"]["action"] == "hold" and person["notify"]["code"] == "focus"
+    owner_clock = until.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+    assert re.match(
+        rf"Member is in focus until (\w{{3}} )?{owner_clock} your time", person["summary"]
+    )
+    assert "is off" not in person["summary"]

@@ -1,14 +1,29 @@
 """Real Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against the
-running test server; axe-core from npm for accessibility checks."""
+running test server; axe-core from npm for accessibility checks.
+
+Every page opened here fails its test on a script error, on a Content-Security-Policy
+violation, and on any request to a host other than the local test server: the web UI
+must work under its CSP and fetch nothing from the internet."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 from tests.support import PASSWORD, LiveServer, Person
 
@@ -22,7 +37,18 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_URL = "/__tests__/axe.min.js"
 expect.set_options(timeout=10_000)
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Requests to any other host; as a pattern, so that local requests are not paused.
+NOT_LOCAL = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/)")
+# Reports each CSP violation on the console, where the listener below collects it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`csp-violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
 
 
 def _require(path: Path, what: str) -> None:
@@ -57,14 +83,31 @@ Opener = Callable[..., Page]
 @pytest.fixture
 def open_browser(chromium: Browser) -> Iterator[Opener]:
     """Open a fresh browser profile (its own cookies and storage) on the server;
-    ``person`` signs in first. Pages record script errors, which fail the test."""
+    ``person`` signs in first. Pages record script errors, CSP violations and requests
+    to other hosts (which are refused), and any of them fails the test."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
+    violations: list[str] = []
+    outside: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "csp-violation" in message.text or "Content Security Policy" in message.text:
+            violations.append(message.text)
 
     def open_(server: LiveServer, person: Person | None = None, **options: object) -> Page:
         options.setdefault("viewport", {"width": 1280, "height": 860})
         context = chromium.new_context(base_url=server.url, **options)  # type: ignore[arg-type]
         contexts.append(context)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.route(NOT_LOCAL, only_local)
+        context.on("console", on_console)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         if person is not None:
@@ -77,6 +120,8 @@ def open_browser(chromium: Browser) -> Iterator[Opener]:
     for context in contexts:
         context.close()
     assert not errors, f"script errors in the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
+    assert not outside, f"requests to hosts other than the server: {outside}"
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -89,7 +134,11 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
 def serious_violations(page: Page) -> list[dict[str, object]]:
     """axe-core's serious and critical findings for the page as it is now."""
     _require(AXE, "axe-core")
-    page.add_script_tag(path=str(AXE))
+    # An inline script would break the CSP: load it from the page's own origin instead,
+    # answered by the browser straight from node_modules.
+    page.route(AXE_URL, lambda route: route.fulfill(path=AXE, content_type="text/javascript"))
+    page.add_script_tag(url=AXE_URL)
+    page.unroute(AXE_URL)
     result = page.evaluate("async () => await axe.run(document)")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}

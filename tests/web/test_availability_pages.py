@@ -528,3 +528,18 @@ def test_only_those_who_manage_the_channel_see_and_change_its_response(team: Tea
         refused = _post(client, page, f"/c/{general}/response", form)
     assert refused.status_code == 403
     assert _response(team, general)["response_minutes"] is None
+
+
+def test_the_composer_preview_says_someone_in_focus_is_in_focus_until_its_end(
+    team: Team,
+) -> None:
+    conversation = team.owner.post("/conversations", json={"member_ids": [team.member.id]}).json()
+    until = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    team.member.put("/users/me/status", json={"state": "focus", "until": until.isoformat()})
+    with signed_in(team.server, team.owner.email) as client:
+        page = f"/dm/{conversation['id']}"
+        form = {"place": f"dm:{conversation['id']}", "body": "Can you review?"}
+        preview = html.unescape(_post(client, page, "/parts/compose-preview", form).text)
+    owner_clock = until.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+    assert re.search(rf"Member is in focus until (\w{{3}} )?{owner_clock} your time", preview)
+    assert "Member is off" not in preview

@@ -341,6 +341,7 @@ def test_keyboard_shortcuts_and_their_help(team: Team, open_browser: Opener) -> 
     page.locator("#main").click()
     page.keyboard.press("n")
     expect(page).to_have_url(re.compile(rf"/t/{topic_id}"))
+    page.wait_for_load_state()  # the shortcuts are the page script's
     page.keyboard.press("r")
     expect(page.get_by_label("Message", exact=True)).to_be_focused()
 

@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp
 
 from tidings import __version__
 from tidings.actions.events import purge_events, purge_idempotency_keys
 from tidings.api import problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
+from tidings.api.headers import SecurityHeaders
 from tidings.api.limits import BodyLimit
 from tidings.api.loginlimit import LoginLimiter
 from tidings.api.passwords import PasswordWork
@@ -88,6 +90,12 @@ async def _sweep_events(svc: Services) -> None:
         await asyncio.sleep(RETENTION_SWEEP_SECONDS)
 
 
+class Tidings(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's own error middleware too, so even a crash's 500 has them.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     svc = build_services(settings, clock)
     link_previews.attach(svc.db, settings)  # sending asks for previews when they are on
@@ -111,12 +119,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             svc.passwords.close()
             svc.db.close()
 
-    app = FastAPI(
+    app = Tidings(
         title="Tidings",
         version=__version__,
         summary="An async-first team communication hub",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # served from the package by tidings.web.routes.apidocs
         redoc_url=None,
         lifespan=lifespan,
         dependencies=[Depends(ids_in_range)],

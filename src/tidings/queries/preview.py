@@ -20,6 +20,7 @@ from tidings.core.context import check_composed
 from tidings.core.markdown import extract_mentions
 from tidings.core.notify import Event, decide
 from tidings.core.permissions import require_read_channel
+from tidings.core.reach import Viewpoint, clock, reach_line
 from tidings.core.roles import Actor
 from tidings.core.worktime import is_working
 from tidings.errors import InvalidInput
@@ -34,13 +35,6 @@ from tidings.store.lookups import (
 from tidings.store.models import members
 
 MAX_SHOWN = 20
-
-
-def _clock(moment: datetime, zone: str, now: datetime) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
-    if local.date() == now.astimezone(ZoneInfo(zone)).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%a %H:%M")
 
 
 def _target(conn: Connection, actor: Actor, draft: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,27 +157,9 @@ def _person(
             "reason": decision.reason,
         },
         "reply_by": views.iso(due),
-        "reply_by_their_time": f"{_clock(due, zone, now)} {zone}" if due else None,
-        "reply_by_your_time": _clock(due, sender_zone, now) if due else None,
-        "summary": _summary(name, decision, due, zone, sender_zone, now),
+        "reply_by_their_time": f"{clock(due, zone, now)} {zone}" if due else None,
+        "reply_by_your_time": clock(due, sender_zone, now) if due else None,
+        "summary": reach_line(
+            name, decision, person.status, Viewpoint(zone, sender_zone, now), due
+        ),
     }
-
-
-def _summary(
-    name: str, decision: Any, due: datetime | None, zone: str, sender_zone: str, now: datetime
-) -> str:
-    first = name.split()[0]
-    city = zone.rsplit("/", 1)[-1].replace("_", " ")
-    if decision.action == "hold" and decision.until is not None:
-        said = f"{first} is off until {_clock(decision.until, zone, now)} {city}"
-    elif decision.action == "now":
-        said = f"{first} is working ({now.astimezone(ZoneInfo(zone)).strftime('%H:%M')} {city})"
-    else:
-        said = (
-            f"{first} will see it in their digest"
-            if decision.action == "digest"
-            else f"{first} is not notified"
-        )
-    if due is not None:
-        said += f" · expect a reply by {_clock(due, sender_zone, now)} your time"
-    return said

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tidings.web.routes import (
     admin,
+    apidocs,
     availability,
     catchup,
     channels,
@@ -37,4 +38,5 @@ def install(app: FastAPI) -> None:
         router.include_router(module.router)
     app.include_router(router)
     app.include_router(catchup.unsubscribe_router)
+    app.include_router(apidocs.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

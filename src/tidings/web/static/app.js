@@ -209,8 +209,22 @@ function draftStore(form) {
   }, 300);
   text.addEventListener("input", save);
   form.addEventListener("tidings:sent", () => { localStorage.removeItem(key); if (state) state.textContent = ""; });
-  form.addEventListener("submit", () => localStorage.setItem(key, text.value));
+  form.addEventListener("submit", () => {
+    localStorage.setItem(key, text.value);
+    if (form.hasAttribute("hx-post")) return;
+    const paths = [location.pathname, new URL(form.action).pathname];
+    sessionStorage.setItem(SUBMITTED, JSON.stringify({key, paths}));
+  });
 }
+// A plain form (not htmx) leaves its page when sent. Landing anywhere but that page or
+// the form's own error page means the server took it, so its draft is done with.
+const SUBMITTED = "tidings:submitted";
+function forgetSentDraft() {
+  const submitted = JSON.parse(sessionStorage.getItem(SUBMITTED) || "null");
+  sessionStorage.removeItem(SUBMITTED);
+  if (submitted && !submitted.paths.includes(location.pathname)) localStorage.removeItem(submitted.key);
+}
+forgetSentDraft();
 document.querySelectorAll("form[data-draft]").forEach(draftStore);
 
 // ---- composer: reply, quote, send ----
@@ -250,12 +264,25 @@ document.addEventListener("click", (event) => {
     target.setAttribute("aria-expanded", String(open));
   } else if ("helpOpen" in target.dataset) document.getElementById("help").showModal();
 });
+// Options are for one message: after a send each goes back to its default, so the next
+// casual message does not go out urgent, self-destructing, asking someone or scheduled.
+const OPTION_DEFAULTS = {priority: "normal", expires: "", ask: "", ask_by: "", send_at: ""};
+function resetOptions(form) {
+  for (const [name, value] of Object.entries(OPTION_DEFAULTS)) {
+    const field = form.elements.namedItem(name);
+    if (field) field.value = value;
+  }
+  const theirDay = form.elements.namedItem("their_day");
+  if (theirDay) theirDay.checked = false;
+  form.querySelectorAll("details.asks, details.send-later").forEach((details) => { details.open = false; });
+}
 document.body.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt;
   if (form !== composer || !event.detail.successful) return;
   const text = composer.querySelector("textarea[name=body]");
   text.value = "";
   clearReply();
+  resetOptions(composer);
   composer.querySelector("#composer-preview").innerHTML = '<p class="hint">Nothing to preview yet.</p>';
   composer.querySelector(".composer-body").classList.remove("previewing");
   text.removeAttribute("aria-invalid");

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -11,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import compile_path
 
 from tidings.errors import RateLimited, TidingsError
 
@@ -69,14 +71,19 @@ def _validation(exc: RequestValidationError) -> Response:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the request's path answers to. Starlette's own 405 names only the
-    methods of the first route whose path matched, and FastAPI has a route per method."""
+    """The methods the OpenAPI document lists for the request's path. Starlette's own
+    405 names only those of the first route that matched, and FastAPI has a route for
+    each method."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, BaseRoute) and getattr(route, "methods", None):
-            if route.matches(request.scope)[0] is not Match.NONE:
-                methods |= route.methods
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _path_pattern(template).match(request.scope["path"]):
+            methods |= {method.upper() for method in operations}
     return sorted(methods)
+
+
+@functools.cache
+def _path_pattern(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
 
 
 # Renders an error for a web page: (request, status, title, detail, exception).
@@ -105,8 +112,8 @@ def install(app: FastAPI, api_prefix: str, page: PageRenderer) -> None:
     async def _http(request: Request, exc: HTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(allowed_methods(request))
+        if exc.status_code == 405 and request.url.path.startswith(api_prefix):
+            headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
         refused = problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers)
         return answer(request, refused, exc)
 

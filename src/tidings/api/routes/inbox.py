@@ -27,10 +27,9 @@ async def search(
     request: Request,
     q: str = Query(
         ...,
-        min_length=1,
-        max_length=MAX_QUERY_LENGTH,
-        pattern=r"\S",
         description='e.g. from:@ana in:#design "exact phrase" -draft',
+        # Documented only: the parser checks these itself, answering bad_search_query.
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": r"\S"},
     ),
     cursor: str | None = None,
     limit: int = Query(20, ge=1, le=MAX_LIMIT),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support import LiveServer, Team, make_team
+from tidings.api import schemas
+from tidings.core import names
+from tidings.errors import InvalidInput
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -153,3 +159,30 @@ def test_an_integral_number_is_an_integer(crew: Team) -> None:
 def test_blank_text_is_refused_by_the_schema(crew: Team, body: str) -> None:
     problem = assert_problem(crew.owner.post("/forkouts", json={"body": body}), 422)
     assert problem["errors"][0]["field"] == "body"
+
+
+# The schema's patterns are the rules of core.names, character for character
+
+NAMES = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("aZ09._-#@ \t\u212a\u0130\u00e9\u00a0\x1c"), st.characters()
+    ),
+    max_size=12,
+)
+
+
+def _accepts(rule: Any, value: str) -> bool:
+    try:
+        rule(value)
+    except InvalidInput:
+        return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=NAMES)
+def test_name_patterns_match_the_rules(value: str) -> None:
+    assert _accepts(names.channel_name, value) == bool(re.search(schemas.CHANNEL_NAME, value))
+    assert _accepts(names.handle, value) == bool(re.search(schemas.HANDLE, value))
+    assert _accepts(names.email, value) == bool(re.search(schemas.EMAIL, value))
+    assert _accepts(names.display_name, value) == bool(re.search(schemas.NOT_BLANK, value))

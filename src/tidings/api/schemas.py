@@ -31,6 +31,11 @@ Id = Annotated[int, Field(ge=1, le=MAX_JSON_ID)]
 # Text that must say something: one character that is not white space, as ``str.strip``
 # sees it (hence Python's regular expressions, not the default engine's).
 NOT_BLANK = r"\S"
+# The rules of ``core.names``, which trims, drops leading "#" or "@" and lowercases
+# (the Kelvin sign, U+212A, is the one letter outside ASCII that lowercases into it).
+EMAIL = r"^\s*[^@\s]{1,64}@[^@\s]+\.[^@\s]+\s*$"
+CHANNEL_NAME = r"^\s*#*[a-zA-Z0-9\u212a][a-zA-Z0-9\u212a_-]{0,79}\s*$"
+HANDLE = r"^\s*@*[a-zA-Z0-9\u212a](?:[a-zA-Z0-9\u212a._-]{0,78}[a-zA-Z0-9\u212a_-])?\s*$"
 
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}")
 
@@ -96,20 +101,20 @@ class TokenIn(In):
 
 class InvitationIn(In):
     role: Literal["admin", "member", "guest"] = "member"
-    email: str | None = Field(None, max_length=254)
+    email: str | None = Field(None, max_length=254, pattern=EMAIL)
     hours: int | None = Field(None, ge=1, le=24 * 90)
 
 
 class AcceptIn(In):
     token: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    display_name: str = Field(max_length=120)
+    email: str = Field(max_length=254, pattern=EMAIL)
+    display_name: str = Field(min_length=1, max_length=120, pattern=NOT_BLANK)
     password: str = Field(max_length=1024)
     time_zone: str = Field("UTC", max_length=64)
 
 
 class ProfileIn(In):
-    display_name: str | None = Field(None, max_length=120)
+    display_name: str | None = Field(None, min_length=1, max_length=120, pattern=NOT_BLANK)
     time_zone: str | None = Field(None, max_length=64)
     title: str | None = Field(None, max_length=120)
     password: str | None = Field(None, max_length=1024)
@@ -119,8 +124,8 @@ class ProfileIn(In):
 
 
 class MemberIn(In):
-    email: str = Field(max_length=254)
-    display_name: str = Field(max_length=120)
+    email: str = Field(max_length=254, pattern=EMAIL)
+    display_name: str = Field(min_length=1, max_length=120, pattern=NOT_BLANK)
     password: str | None = Field(None, max_length=1024)
     role: Literal["admin", "member", "guest"] = "member"
     time_zone: str = Field("UTC", max_length=64)
@@ -131,7 +136,7 @@ class RoleIn(In):
 
 
 class ChannelIn(In):
-    name: str = Field(max_length=80)
+    name: str = Field(max_length=80, pattern=CHANNEL_NAME)
     purpose: str = Field("", max_length=500)
     kind: Kind = "discussion"
     is_private: bool = False
@@ -139,7 +144,7 @@ class ChannelIn(In):
 
 
 class ChannelPatch(In):
-    name: str | None = Field(None, max_length=80)
+    name: str | None = Field(None, max_length=80, pattern=CHANNEL_NAME)
     purpose: str | None = Field(None, max_length=500)
     kind: Kind | None = None
     is_archived: bool | None = None
@@ -211,7 +216,7 @@ class ConversationIn(In):
 
 
 class GroupIn(In):
-    handle: str = Field(max_length=80)
+    handle: str = Field(max_length=80, pattern=HANDLE)
     name: str = Field(max_length=120)
     description: str = Field("", max_length=500)
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
@@ -472,7 +477,7 @@ class AbsenceIn(In):
 
 
 class DeclineIn(In):
-    note: str = Field(max_length=500)
+    note: str = Field(min_length=1, max_length=500, pattern=NOT_BLANK)
 
 
 class ResponseIn(In):

@@ -32,6 +32,7 @@ REASONS = {
     503: "The database or the file storage is unavailable for now",
 }
 WRITES = {"post", "put", "patch", "delete"}
+FASTAPI_422 = "Validation Error"  # FastAPI's own, for a body our handler never sends
 _RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}
 }
@@ -99,8 +100,11 @@ def _token_in_query(parameters: list[dict[str, Any]]) -> bool:
 
 
 def _problem_response(status: int, declared: dict[str, Any]) -> dict[str, Any]:
+    description = declared.get("description")
+    if not description or description == FASTAPI_422:
+        description = REASONS.get(status, "Error")
     response: dict[str, Any] = {
-        "description": declared.get("description") or REASONS.get(status, "Error"),
+        "description": description,
         "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     if status == 429:

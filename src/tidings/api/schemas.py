@@ -45,7 +45,7 @@ def _iso_only(value: Any) -> Any:
     takes only what its document says, an ISO 8601 date-time."""
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
         return value
-    raise ValueError("must be an ISO 8601 date and time with an offset, e.g. 2026-03-01T09:00Z")
+    raise ValueError("must be an ISO 8601 datetime with an offset, e.g. 2026-03-01T09:00Z")
 
 
 # ISO 8601 with an offset; strict mode would refuse the string form JSON carries.

@@ -27,7 +27,7 @@ async def list_channels(
     "/channels",
     response_model=schemas.Channel,
     status_code=201,
-    responses=errors(403, 404, 409),
+    responses=errors(403, 409),
 )
 async def create_channel(
     body: schemas.ChannelIn, request: Request, actor: Actor = Depends(current_actor)
@@ -161,7 +161,7 @@ async def list_topics(
     "/channels/{channel_id}/topics",
     response_model=schemas.TopicCreated,
     status_code=201,
-    responses=errors(403, 409, 410),
+    responses=errors(403, 409),
 )
 async def create_topic(
     channel_id: int,

@@ -21,7 +21,7 @@ async def list_conversations(request: Request, actor: Actor = Depends(current_ac
     return await read(request, lambda c: qm.list_conversations(c, actor))
 
 
-@router.post("/conversations", response_model=schemas.Conversation, responses=errors(403, 404))
+@router.post("/conversations", response_model=schemas.Conversation)
 async def open_conversation(
     body: schemas.ConversationIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -59,7 +59,7 @@ async def conversation_messages(
     "/conversations/{conversation_id}/messages",
     response_model=schemas.Message,
     status_code=201,
-    responses=errors(403, 410),
+    responses=errors(403),
 )
 async def send(
     conversation_id: int,

@@ -42,7 +42,7 @@ async def owed(
 @router.post(
     "/expectations/{expectation_id}/done",
     response_model=schemas.Expectation,
-    responses=errors(403, 409),
+    responses=errors(403),
 )
 async def done(
     expectation_id: int, request: Request, actor: Actor = Depends(current_actor)
@@ -53,7 +53,7 @@ async def done(
 @router.post(
     "/expectations/{expectation_id}/decline",
     response_model=schemas.Expectation,
-    responses=errors(403, 409),
+    responses=errors(403),
 )
 async def decline(
     expectation_id: int,

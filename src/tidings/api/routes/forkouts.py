@@ -15,9 +15,7 @@ from tidings.queries.forkouts import forkout_status, list_forkouts
 router = APIRouter(tags=["forkouts"])
 
 
-@router.post(
-    "/forkouts", response_model=schemas.Forkout, status_code=201, responses=errors(403, 404)
-)
+@router.post("/forkouts", response_model=schemas.Forkout, status_code=201, responses=errors(403))
 async def send(
     body: schemas.ForkoutIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -45,9 +43,7 @@ async def status(
     return await read(request, lambda c: forkout_status(c, actor, forkout_id))
 
 
-@router.post(
-    "/forkouts/{forkout_id}/follow-up", response_model=schemas.Forkout, responses=errors(409)
-)
+@router.post("/forkouts/{forkout_id}/follow-up", response_model=schemas.Forkout)
 async def follow_up(
     forkout_id: int,
     body: schemas.FollowUpIn,

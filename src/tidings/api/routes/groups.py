@@ -20,9 +20,7 @@ async def list_all(request: Request, actor: Actor = Depends(current_actor)) -> R
     return await read(request, lambda c: list_groups(c, actor))
 
 
-@router.post(
-    "/groups", response_model=schemas.Group, status_code=201, responses=errors(403, 404, 409)
-)
+@router.post("/groups", response_model=schemas.Group, status_code=201, responses=errors(403, 409))
 async def create(
     body: schemas.GroupIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

@@ -45,7 +45,7 @@ async def edit_message(
     )
 
 
-@router.delete("/messages/{message_id}", response_model=schemas.Message, responses=errors(403, 410))
+@router.delete("/messages/{message_id}", response_model=schemas.Message, responses=errors(403))
 async def delete_message(
     message_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

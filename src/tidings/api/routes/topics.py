@@ -67,7 +67,7 @@ async def topic_messages(
     "/topics/{topic_id}/messages",
     response_model=schemas.Message,
     status_code=201,
-    responses=errors(403, 410),
+    responses=errors(403),
 )
 async def post_message(
     topic_id: int, body: schemas.MessageIn, request: Request, actor: Actor = Depends(current_actor)

@@ -11,6 +11,7 @@ object, 503 everywhere. A route adds what only it can cause with
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
@@ -40,7 +41,11 @@ _RETRY_AFTER = {
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Error statuses a route adds to those its shape implies; for ``responses=``."""
-    return {status: {"description": REASONS[status]} for status in statuses}
+    return {status: {"description": _reason(status)} for status in statuses}
+
+
+def _reason(status: int) -> str:
+    return REASONS.get(status) or HTTPStatus(status).phrase
 
 
 def install(app: FastAPI, prefix: str) -> None:
@@ -102,7 +107,7 @@ def _token_in_query(parameters: list[dict[str, Any]]) -> bool:
 def _problem_response(status: int, declared: dict[str, Any]) -> dict[str, Any]:
     description = declared.get("description")
     if not description or description == FASTAPI_422:
-        description = REASONS.get(status, "Error")
+        description = _reason(status)
     response: dict[str, Any] = {
         "description": description,
         "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},

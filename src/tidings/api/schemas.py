@@ -477,7 +477,8 @@ class AbsenceIn(In):
 
 
 class DeclineIn(In):
-    note: str = Field(min_length=1, max_length=500, pattern=NOT_BLANK)
+    # Documented only: the action refuses a blank note with a reason people can act on.
+    note: str = Field(max_length=500, json_schema_extra={"minLength": 1, "pattern": NOT_BLANK})
 
 
 class ResponseIn(In):

@@ -261,7 +261,10 @@ def test_path_ids_too_big_for_the_database_are_404(crew: Team, digits: str) -> N
 
 def test_largest_possible_id_is_simply_not_found(crew: Team) -> None:
     assert_problem(crew.owner.get(f"/messages/{2**63 - 1}"), 404, "not_found")
-    assert_problem(crew.owner.post("/read", json={"message_id": 2**63 - 1}), 404, "not_found")
+    # In a body, ids stop where JSON numbers stay exact everywhere (I-JSON): 2^53 - 1.
+    assert_problem(crew.owner.post("/read", json={"message_id": 2**53 - 1}), 404, "not_found")
+    problem = assert_problem(crew.owner.post("/read", json={"message_id": 2**53}), 422)
+    assert [e["field"] for e in problem["errors"]] == ["message_id"]
 
 
 def test_ids_too_big_or_not_positive_in_a_body_are_422(crew: Team) -> None:

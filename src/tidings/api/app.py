@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 
 from tidings import __version__
 from tidings.actions.events import purge_events, purge_idempotency_keys
-from tidings.api import problems
+from tidings.api import openapi, problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
 from tidings.api.headers import SecurityHeaders
@@ -150,6 +150,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)
+    openapi.install(app, PREFIX)
     pages.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -11,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from tidings.errors import RateLimited, TidingsError
 
@@ -29,10 +32,17 @@ HTTP_CODES = {
 }
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     body = {"type": f"https://tidings.dev/problems/{code}", "title": title, "status": status}
     body.update(code=code, detail=detail, **extra)
-    headers = {}
+    headers = dict(headers or {})
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM)
@@ -60,6 +70,22 @@ def _validation(exc: RequestValidationError) -> Response:
     return problem(422, "invalid_input", "The request is not valid", detail, errors=errors)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI document lists for the request's path. Starlette's own
+    405 names only those of the first route that matched, and FastAPI has a route for
+    each method."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _path_pattern(template).match(request.scope["path"]):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
+
+
+@functools.cache
+def _path_pattern(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
+
+
 # Renders an error for a web page: (request, status, title, detail, exception).
 PageRenderer = Callable[[Request, int, str, str, object], Response]
 
@@ -85,9 +111,11 @@ def install(app: FastAPI, api_prefix: str, page: PageRenderer) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-        return answer(
-            request, problem(exc.status_code, code, str(exc.detail), str(exc.detail)), exc
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and request.url.path.startswith(api_prefix):
+            headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+        refused = problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers)
+        return answer(request, refused, exc)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from tidings.store.types import MAX_ID
 
@@ -13,12 +23,54 @@ Kind = Literal["discussion", "announcements", "watercooler", "support"]
 Priority = Literal["normal", "high", "urgent"]
 
 
-# Ids in bodies: past 64 bits a number fails to bind in SQL instead of finding nothing.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Ids in bodies stay within what every JSON parser holds exactly (I-JSON, RFC 7493):
+# past that a client's 2**63 - 1 may arrive rounded up and fail to bind in SQL.
+MAX_JSON_ID = 2**53 - 1
+assert MAX_JSON_ID <= MAX_ID
+Id = Annotated[int, Field(ge=1, le=MAX_JSON_ID)]
+# Text that must say something: one character that is not white space, as ``str.strip``
+# sees it (hence Python's regular expressions, not the default engine's).
+NOT_BLANK = r"\S"
+# The rules of ``core.names``, which trims, drops leading "#" or "@" and lowercases
+# (the Kelvin sign, U+212A, is the one letter outside ASCII that lowercases into it).
+EMAIL = r"^\s*[^@\s]{1,64}@[^@\s]+\.[^@\s]+\s*$"
+CHANNEL_NAME = r"^\s*#*[a-zA-Z0-9\u212a][a-zA-Z0-9\u212a_-]{0,79}\s*$"
+HANDLE = r"^\s*@*[a-zA-Z0-9\u212a](?:[a-zA-Z0-9\u212a._-]{0,78}[a-zA-Z0-9\u212a_-])?\s*$"
+
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    """Pydantic would read a bare number ("0", "0.5") as seconds since 1970; the API
+    takes only what its document says, an ISO 8601 date-time."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 datetime with an offset, e.g. 2026-03-01T09:00Z")
+
+
+# ISO 8601 with an offset; strict mode would refuse the string form JSON carries.
+When = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_only)]
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    return value
 
 
 class In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, regex_engine="python-re")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _integral_numbers(cls, data: Any) -> Any:
+        """JSON has one number type: 3.0 is the integer 3 to JSON Schema, so to us too.
+        No request field is a float, so this never changes a value's meaning."""
+        return _integral_floats_as_ints(data)
 
     @field_validator("*")
     @classmethod
@@ -42,25 +94,27 @@ class LoginIn(In):
 
 class TokenIn(In):
     name: str = Field("api", max_length=120)
-    days: int | None = Field(None, description="Lifetime in days; none for no expiry")
+    days: int | None = Field(
+        None, ge=1, le=3650, description="Lifetime in days; none for no expiry"
+    )
 
 
 class InvitationIn(In):
     role: Literal["admin", "member", "guest"] = "member"
-    email: str | None = Field(None, max_length=254)
+    email: str | None = Field(None, max_length=254, pattern=EMAIL)
     hours: int | None = Field(None, ge=1, le=24 * 90)
 
 
 class AcceptIn(In):
     token: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    display_name: str = Field(max_length=120)
+    email: str = Field(max_length=254, pattern=EMAIL)
+    display_name: str = Field(min_length=1, max_length=120, pattern=NOT_BLANK)
     password: str = Field(max_length=1024)
     time_zone: str = Field("UTC", max_length=64)
 
 
 class ProfileIn(In):
-    display_name: str | None = Field(None, max_length=120)
+    display_name: str | None = Field(None, min_length=1, max_length=120, pattern=NOT_BLANK)
     time_zone: str | None = Field(None, max_length=64)
     title: str | None = Field(None, max_length=120)
     password: str | None = Field(None, max_length=1024)
@@ -70,8 +124,8 @@ class ProfileIn(In):
 
 
 class MemberIn(In):
-    email: str = Field(max_length=254)
-    display_name: str = Field(max_length=120)
+    email: str = Field(max_length=254, pattern=EMAIL)
+    display_name: str = Field(min_length=1, max_length=120, pattern=NOT_BLANK)
     password: str | None = Field(None, max_length=1024)
     role: Literal["admin", "member", "guest"] = "member"
     time_zone: str = Field("UTC", max_length=64)
@@ -82,7 +136,7 @@ class RoleIn(In):
 
 
 class ChannelIn(In):
-    name: str = Field(max_length=80)
+    name: str = Field(max_length=80, pattern=CHANNEL_NAME)
     purpose: str = Field("", max_length=500)
     kind: Kind = "discussion"
     is_private: bool = False
@@ -90,7 +144,7 @@ class ChannelIn(In):
 
 
 class ChannelPatch(In):
-    name: str | None = Field(None, max_length=80)
+    name: str | None = Field(None, max_length=80, pattern=CHANNEL_NAME)
     purpose: str | None = Field(None, max_length=500)
     kind: Kind | None = None
     is_archived: bool | None = None
@@ -110,13 +164,13 @@ class MuteIn(In):
 
 class AskIn(In):
     member_id: Id
-    deadline: Annotated[AwareDatetime, Field(strict=False)] | None = Field(
+    deadline: When | None = Field(
         None, description="When the reply is due; without one, the reply window applies"
     )
 
 
 class MessageIn(In):
-    body: str
+    body: str = Field(min_length=1, pattern=NOT_BLANK)
     priority: Priority = "normal"
     reply_to_id: Id | None = None
     quote_of_id: Id | None = None
@@ -135,7 +189,7 @@ class MessageIn(In):
 
 
 class TopicIn(MessageIn):
-    title: str = Field(max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
 
 
 class TopicPatch(In):
@@ -148,7 +202,7 @@ class SubscriptionIn(In):
 
 
 class MessagePatch(In):
-    body: str
+    body: str = Field(min_length=1, pattern=NOT_BLANK)
     expires_in_minutes: int | None = Field(
         None, description="Only to repeat the message's expiry: an edit cannot change it"
     )
@@ -162,7 +216,7 @@ class ConversationIn(In):
 
 
 class GroupIn(In):
-    handle: str = Field(max_length=80)
+    handle: str = Field(max_length=80, pattern=HANDLE)
     name: str = Field(max_length=120)
     description: str = Field("", max_length=500)
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
@@ -175,7 +229,17 @@ class GroupPatch(In):
     remove: list[Id] = Field(default_factory=list, max_length=1000)
 
 
+def _exactly_one_of(*names: str) -> dict[str, Any]:
+    """JSON Schema for "exactly one of these is given" (null and false count as not)."""
+    branches = [{"required": [name], "properties": {name: {"type": "integer"}}} for name in names]
+    return {"oneOf": [*branches, {"required": ["all"], "properties": {"all": {"const": True}}}]}
+
+
 class ReadIn(In):
+    model_config = ConfigDict(
+        json_schema_extra=_exactly_one_of("message_id", "topic_id", "channel_id", "conversation_id")
+    )
+
     message_id: Id | None = None
     topic_id: Id | None = None
     channel_id: Id | None = None
@@ -186,12 +250,28 @@ class ReadIn(In):
 # Response shapes, for the OpenAPI document.
 
 
+class FieldError(BaseModel):
+    field: str = Field(description='Where, as a dotted path: "asks.0.deadline", "limit"')
+    message: str
+
+
 class Problem(BaseModel):
-    type: str
+    """An error, as ``application/problem+json`` (RFC 9457) with a stable ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="https://tidings.dev/problems/<code>")
     title: str
     status: int
-    code: str
+    code: str = Field(description="Stable: clients may rely on it")
     detail: str
+    field: str | None = Field(None, description="The input at fault, when there is one")
+    errors: list[FieldError] | None = Field(
+        None, description="On request validation (code invalid_input): each field at fault"
+    )
+    retry_after: int | None = Field(
+        None, description="On 429: seconds to wait, as in the Retry-After header"
+    )
 
 
 class Member(BaseModel):
@@ -383,8 +463,6 @@ class SearchPage(BaseModel):
 
 
 Week = dict[str, list[list[str]]]
-# ISO 8601 with an offset; strict mode would refuse the string form JSON carries.
-When = Annotated[AwareDatetime, Field(strict=False)]
 
 
 class HoursIn(In):
@@ -412,7 +490,8 @@ class AbsenceIn(In):
 
 
 class DeclineIn(In):
-    note: str = Field(max_length=500)
+    # Documented only: the action refuses a blank note with a reason people can act on.
+    note: str = Field(max_length=500, json_schema_extra={"minLength": 1, "pattern": NOT_BLANK})
 
 
 class ResponseIn(In):
@@ -457,14 +536,14 @@ class PreviewIn(In):
 
 
 class ForkoutIn(In):
-    body: str
+    body: str = Field(min_length=1, pattern=NOT_BLANK)
     member_ids: list[Id] = Field(default_factory=list, max_length=200)
     group_ids: list[Id] = Field(default_factory=list, max_length=50)
     priority: Priority = "normal"
 
 
 class FollowUpIn(In):
-    body: str
+    body: str = Field(min_length=1, pattern=NOT_BLANK)
 
 
 # Respond later and scheduled send.
@@ -517,7 +596,7 @@ class ScheduledIn(In):
     member_ids: list[Id] = Field(
         default_factory=list, max_length=8, description="Opens (or finds) the DM with them"
     )
-    body: str
+    body: str = Field(min_length=1, pattern=NOT_BLANK)
     priority: Priority = "normal"
     asks: list[AskIn] = Field(default_factory=list, max_length=50)
     send_at: When | None = None
@@ -527,7 +606,7 @@ class ScheduledIn(In):
 
 
 class ScheduledPatch(In):
-    body: str | None = None
+    body: str | None = Field(None, min_length=1, pattern=NOT_BLANK)
     send_at: When | None = None
 
 
@@ -621,6 +700,190 @@ class DigestPreferences(BaseModel):
 
 
 class DigestPreferencesIn(In):
-    digest_time: str | None = Field(None, max_length=5, description='Local time, "HH:MM"')
+    digest_time: str | None = Field(
+        None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description='Local time, "HH:MM"'
+    )
     email_enabled: bool | None = None
     send_if_active: bool | None = None
+
+
+# --- shapes of the smaller answers ------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    database: str
+
+
+class Invitation(BaseModel):
+    id: int
+    token: str = Field(description="The secret; shown only now")
+    role: Literal["admin", "member", "guest"]
+    email: str | None
+    expires_at: str
+    url: str
+
+
+class Accepted(BaseModel):
+    member: Member
+    token: str
+    workspace: str
+
+
+class StatusView(BaseModel):
+    state: Literal["available", "focus", "away", "out_of_office"]
+    until: str | None
+    text: str
+    emoji: str
+
+
+class Absence(BaseModel):
+    id: int
+    starts_at: str
+    ends_at: str
+    note: str
+
+
+class Availability(BaseModel):
+    member_id: int
+    time_zone: str
+    working_hours: Week
+    office_hours: Week
+    holidays: list[str]
+    dm_reply_minutes: int | None
+    status: StatusView
+    absences: list[Absence]
+    working_now: bool
+    next_working_start: str | None
+
+
+class Notification(BaseModel):
+    id: int
+    kind: str
+    message_id: int | None
+    expectation_id: int | None
+    priority: Priority
+    title: str
+    action: str = Field(description="now, hold or digest")
+    code: str
+    reason: str
+    deliver_at: str | None
+    delivered_at: str | None
+    seen_at: str | None
+    created_at: str
+
+
+class NotificationPage(BaseModel):
+    items: list[Notification]
+    next_cursor: str | None
+
+
+class ChannelResponse(BaseModel):
+    response_minutes: int | None
+    allow_urgent: bool
+    urgent_budget: int
+    responder_ids: list[int]
+    responder_group_ids: list[int]
+
+
+class Notify(BaseModel):
+    action: str
+    at: str | None
+    code: str
+    reason: str
+
+
+class PreviewRecipient(BaseModel):
+    member_id: int
+    display_name: str
+    time_zone: str
+    local_time: str
+    working_now: bool
+    status: str
+    notify: Notify
+    reply_by: str | None
+    reply_by_their_time: str | None
+    reply_by_your_time: str | None
+    summary: str
+
+
+class Preview(BaseModel):
+    sender_zone: str
+    recipients: list[PreviewRecipient]
+    more: int = Field(description="Recipients not shown")
+    findings: list[Finding]
+
+
+class ForkoutRecipient(BaseModel):
+    member_id: int
+    conversation_id: int | None
+    message_id: int | None
+    notified_at: str | None
+    read: bool
+    replied_message_id: int | None
+    followup_message_id: int | None
+
+
+class Forkout(BaseModel):
+    id: int
+    body: str
+    priority: Priority
+    created_at: str
+    followed_up_at: str | None
+    recipients: list[ForkoutRecipient]
+    replied: int
+    read: int
+
+
+class ChannelMember(BaseModel):
+    member_id: int
+    can_post_topics: bool
+
+
+class MembersAdded(BaseModel):
+    channel_id: int
+    added: list[int]
+
+
+class MembersRemoved(BaseModel):
+    channel_id: int
+    removed: list[int]
+
+
+class Poster(BaseModel):
+    channel_id: int
+    member_id: int
+    can_post_topics: bool
+
+
+class Subscription(BaseModel):
+    topic_id: int
+    member_id: int
+    state: Literal["following", "muted", "none"]
+
+
+class Revision(BaseModel):
+    body: str
+    written_at: str
+
+
+class ReactionChange(BaseModel):
+    message_id: int
+    member_id: int
+    emoji: str
+    channel_id: int | None
+    topic_id: int | None
+    conversation_id: int | None
+
+
+class ReadMark(BaseModel):
+    """What was marked read; the fields present depend on what was asked."""
+
+    channel_id: int | None = None
+    topic_id: int | None = None
+    conversation_id: int | None = None
+    up_to: int | None = Field(None, description="The last message now read")
+    topics: int | None = Field(None, description="Topics marked read")
+    conversations: int | None = Field(None, description="Conversations marked read")
+    all: bool | None = None

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from tidings.actions import auth, invitations
 from tidings.api import schemas, signin
 from tidings.api.deps import client_address, current_actor, json, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor, Role
 from tidings.queries.directory import list_tokens
 from tidings.store.tx import Tx
@@ -18,7 +19,7 @@ from tidings.store.tx import Tx
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login", response_model=schemas.LoginOut)
+@router.post("/auth/login", response_model=schemas.LoginOut, responses=errors(401, 429))
 async def login(body: schemas.LoginIn, request: Request) -> Response:
     """Failed tries make further ones wait (429 ``login_throttled`` with Retry-After)."""
     return json(
@@ -60,7 +61,9 @@ async def revoke_token(
     return await write(request, actor, lambda tx: auth.revoke_token(tx, actor, token_id))
 
 
-@router.post("/invitations", status_code=201)
+@router.post(
+    "/invitations", response_model=schemas.Invitation, status_code=201, responses=errors(403)
+)
 async def invite(
     body: schemas.InvitationIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -76,7 +79,12 @@ async def invite(
     return await write(request, actor, create, 201)
 
 
-@router.post("/invitations/accept", status_code=201)
+@router.post(
+    "/invitations/accept",
+    response_model=schemas.Accepted,
+    status_code=201,
+    responses=errors(404, 409, 410, 429),
+)
 async def accept(body: schemas.AcceptIn, request: Request) -> Response:
     """Join. An e-mail that is a member already signs in with its own password, and the
     invitation is used up either way: the answer never tells who is a member."""

@@ -14,13 +14,13 @@ from tidings.queries.availability import availability as member_availability
 router = APIRouter(tags=["availability"])
 
 
-@router.get("/users/me/availability")
+@router.get("/users/me/availability", response_model=schemas.Availability)
 async def my_availability(request: Request, actor: Actor = Depends(current_actor)) -> Response:
     now = services(request).db.clock.now()
     return await read(request, lambda c: member_availability(c, actor, actor.member_id, now))
 
 
-@router.get("/users/{member_id}/availability")
+@router.get("/users/{member_id}/availability", response_model=schemas.Availability)
 async def get_availability(
     member_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -30,7 +30,7 @@ async def get_availability(
     return await read(request, lambda c: member_availability(c, actor, member_id, now))
 
 
-@router.put("/users/me/hours")
+@router.put("/users/me/hours", response_model=schemas.Availability)
 async def set_hours(
     body: schemas.HoursIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -39,7 +39,7 @@ async def set_hours(
     )
 
 
-@router.put("/users/me/status")
+@router.put("/users/me/status", response_model=schemas.Availability)
 async def set_status(
     body: schemas.StatusIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -52,7 +52,7 @@ async def set_status(
     )
 
 
-@router.post("/users/me/absences", status_code=201)
+@router.post("/users/me/absences", response_model=schemas.Availability, status_code=201)
 async def add_absence(
     body: schemas.AbsenceIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -64,7 +64,7 @@ async def add_absence(
     )
 
 
-@router.delete("/users/me/absences/{absence_id}")
+@router.delete("/users/me/absences/{absence_id}", response_model=schemas.Availability)
 async def remove_absence(
     absence_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

@@ -8,8 +8,10 @@ from starlette.responses import Response
 from tidings.actions import channels, topics
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor
 from tidings.queries import channels as q
+from tidings.queries.paging import MAX_LIMIT
 
 router = APIRouter(tags=["channels"])
 
@@ -21,7 +23,12 @@ async def list_channels(
     return await read(request, lambda c: q.list_channels(c, actor, include_archived))
 
 
-@router.post("/channels", response_model=schemas.Channel, status_code=201)
+@router.post(
+    "/channels",
+    response_model=schemas.Channel,
+    status_code=201,
+    responses=errors(403, 409),
+)
 async def create_channel(
     body: schemas.ChannelIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -37,7 +44,7 @@ async def get_channel(
     return await read(request, lambda c: q.get_channel(c, actor, channel_id))
 
 
-@router.patch("/channels/{channel_id}", response_model=schemas.Channel)
+@router.patch("/channels/{channel_id}", response_model=schemas.Channel, responses=errors(403, 409))
 async def update_channel(
     channel_id: int,
     body: schemas.ChannelPatch,
@@ -50,14 +57,16 @@ async def update_channel(
     )
 
 
-@router.get("/channels/{channel_id}/members")
+@router.get("/channels/{channel_id}/members", response_model=list[schemas.ChannelMember])
 async def channel_members(
     channel_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     return await read(request, lambda c: q.channel_member_ids(c, actor, channel_id))
 
 
-@router.post("/channels/{channel_id}/members")
+@router.post(
+    "/channels/{channel_id}/members", response_model=schemas.MembersAdded, responses=errors(403)
+)
 async def add_members(
     channel_id: int,
     body: schemas.MembersIn,
@@ -69,14 +78,18 @@ async def add_members(
     )
 
 
-@router.post("/channels/{channel_id}/join")
+@router.post(
+    "/channels/{channel_id}/join", response_model=schemas.MembersAdded, responses=errors(403)
+)
 async def join(
     channel_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     return await write(request, actor, lambda tx: channels.join_channel(tx, actor, channel_id))
 
 
-@router.post("/channels/{channel_id}/leave")
+@router.post(
+    "/channels/{channel_id}/leave", response_model=schemas.MembersRemoved, responses=errors(403)
+)
 async def leave(
     channel_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -85,7 +98,11 @@ async def leave(
     )
 
 
-@router.delete("/channels/{channel_id}/members/{member_id}")
+@router.delete(
+    "/channels/{channel_id}/members/{member_id}",
+    response_model=schemas.MembersRemoved,
+    responses=errors(403),
+)
 async def remove_member(
     channel_id: int, member_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -94,7 +111,11 @@ async def remove_member(
     )
 
 
-@router.put("/channels/{channel_id}/posters/{member_id}")
+@router.put(
+    "/channels/{channel_id}/posters/{member_id}",
+    response_model=schemas.Poster,
+    responses=errors(403),
+)
 async def set_poster(
     channel_id: int,
     member_id: int,
@@ -111,7 +132,7 @@ async def set_poster(
     )
 
 
-@router.put("/channels/{channel_id}/mute", response_model=schemas.Channel)
+@router.put("/channels/{channel_id}/mute", response_model=schemas.Channel, responses=errors(403))
 async def mute_channel(
     channel_id: int, body: schemas.MuteIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -127,7 +148,7 @@ async def list_topics(
     request: Request,
     title: str | None = None,
     cursor: str | None = None,
-    limit: int = Query(50),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
     actor: Actor = Depends(current_actor),
 ) -> Response:
     return await read(
@@ -136,7 +157,12 @@ async def list_topics(
     )
 
 
-@router.post("/channels/{channel_id}/topics", response_model=schemas.TopicCreated, status_code=201)
+@router.post(
+    "/channels/{channel_id}/topics",
+    response_model=schemas.TopicCreated,
+    status_code=201,
+    responses=errors(403, 409),
+)
 async def create_topic(
     channel_id: int,
     body: schemas.TopicIn,

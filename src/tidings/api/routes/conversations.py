@@ -8,8 +8,10 @@ from starlette.responses import Response
 from tidings.actions import conversations, messages
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor
 from tidings.queries import messages as qm
+from tidings.queries.paging import MAX_LIMIT
 
 router = APIRouter(tags=["conversations"])
 
@@ -41,7 +43,7 @@ async def conversation_messages(
     conversation_id: int,
     request: Request,
     cursor: str | None = None,
-    limit: int = Query(100),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
     anchor: str = Query("oldest", pattern="^(oldest|newest)$"),
     actor: Actor = Depends(current_actor),
 ) -> Response:
@@ -54,7 +56,10 @@ async def conversation_messages(
 
 
 @router.post(
-    "/conversations/{conversation_id}/messages", response_model=schemas.Message, status_code=201
+    "/conversations/{conversation_id}/messages",
+    response_model=schemas.Message,
+    status_code=201,
+    responses=errors(403),
 )
 async def send(
     conversation_id: int,

@@ -25,6 +25,15 @@ from tidings.web.session import session_token
 router = APIRouter(tags=["events"])
 HEARTBEAT = b'{"type":"heartbeat"}'
 HEARTBEAT_TEXT = HEARTBEAT.decode()
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$"},
+        "event": {"type": "string"},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+    "required": ["event", "data"],
+}
 
 
 def _token(connection: HTTPConnection) -> str:
@@ -71,11 +80,19 @@ async def _next(sub: Subscriber, heartbeat: float) -> Delivered | None | bytes:
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {
+            "description": "An endless stream of events; heartbeats keep it open",
+            # Each event, as parsed from the stream: "id" is absent on heartbeats.
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
+        }
+    },
 )
 async def events_sse(
     request: Request,
-    since: str | None = Query(None, description="Resume after this event id"),
+    since: str | None = Query(
+        None, pattern=r"^\d{0,19}$", description="Resume after this event id"
+    ),
     token: str | None = Query(None, description="Bearer token, for clients without headers"),
 ) -> StreamingResponse:
     """Server-Sent Events; ``id:`` carries the event id to resume from."""

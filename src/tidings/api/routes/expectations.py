@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from tidings.actions import channels, expectations, notifications
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.permissions import require_read_channel
 from tidings.core.roles import Actor
 from tidings.queries.expectations import list_expectations
 from tidings.queries.notifications import list_notifications
+from tidings.queries.paging import MAX_LIMIT
 from tidings.queries.preview import reply_preview
 from tidings.store.lookups import channel_facts
 
@@ -22,9 +26,9 @@ router = APIRouter(tags=["expectations"])
 async def owed(
     request: Request,
     role: str = Query("debtor", pattern="^(debtor|creditor)$"),
-    state: str | None = None,
+    state: Literal["open", "met", "declined", "breached"] | None = None,
     cursor: str | None = None,
-    limit: int = Query(50),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
     actor: Actor = Depends(current_actor),
 ) -> Response:
     """What you owe (``role=debtor``) or are waiting for (``role=creditor``): open and
@@ -35,14 +39,22 @@ async def owed(
     )
 
 
-@router.post("/expectations/{expectation_id}/done", response_model=schemas.Expectation)
+@router.post(
+    "/expectations/{expectation_id}/done",
+    response_model=schemas.Expectation,
+    responses=errors(403),
+)
 async def done(
     expectation_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     return await write(request, actor, lambda tx: expectations.mark_done(tx, actor, expectation_id))
 
 
-@router.post("/expectations/{expectation_id}/decline", response_model=schemas.Expectation)
+@router.post(
+    "/expectations/{expectation_id}/decline",
+    response_model=schemas.Expectation,
+    responses=errors(403),
+)
 async def decline(
     expectation_id: int,
     body: schemas.DeclineIn,
@@ -54,12 +66,12 @@ async def decline(
     )
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=schemas.NotificationPage)
 async def list_mine(
     request: Request,
     pending: bool = False,
     cursor: str | None = None,
-    limit: int = Query(50),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
     actor: Actor = Depends(current_actor),
 ) -> Response:
     """Delivered notifications, newest first; ``pending=true`` lists those held or
@@ -70,7 +82,7 @@ async def list_mine(
     )
 
 
-@router.post("/notifications/{notification_id}/seen")
+@router.post("/notifications/{notification_id}/seen", response_model=schemas.Notification)
 async def seen(
     notification_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -81,7 +93,7 @@ async def seen(
     )
 
 
-@router.get("/channels/{channel_id}/response")
+@router.get("/channels/{channel_id}/response", response_model=schemas.ChannelResponse)
 async def get_response(
     channel_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -92,7 +104,11 @@ async def get_response(
     return await read(request, load)
 
 
-@router.put("/channels/{channel_id}/response")
+@router.put(
+    "/channels/{channel_id}/response",
+    response_model=schemas.ChannelResponse,
+    responses=errors(403),
+)
 async def set_response(
     channel_id: int,
     body: schemas.ResponseIn,
@@ -108,7 +124,7 @@ async def set_response(
     )
 
 
-@router.post("/compose/preview")
+@router.post("/compose/preview", response_model=schemas.Preview, responses=errors(403, 404))
 async def preview(
     body: schemas.PreviewIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

@@ -8,13 +8,14 @@ from starlette.responses import Response
 from tidings.actions import forkouts
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor
 from tidings.queries.forkouts import forkout_status, list_forkouts
 
 router = APIRouter(tags=["forkouts"])
 
 
-@router.post("/forkouts", status_code=201)
+@router.post("/forkouts", response_model=schemas.Forkout, status_code=201, responses=errors(403))
 async def send(
     body: schemas.ForkoutIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -29,12 +30,12 @@ async def send(
     )
 
 
-@router.get("/forkouts")
+@router.get("/forkouts", response_model=list[schemas.Forkout])
 async def mine(request: Request, actor: Actor = Depends(current_actor)) -> Response:
     return await read(request, lambda c: list_forkouts(c, actor))
 
 
-@router.get("/forkouts/{forkout_id}")
+@router.get("/forkouts/{forkout_id}", response_model=schemas.Forkout)
 async def status(
     forkout_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -42,7 +43,7 @@ async def status(
     return await read(request, lambda c: forkout_status(c, actor, forkout_id))
 
 
-@router.post("/forkouts/{forkout_id}/follow-up")
+@router.post("/forkouts/{forkout_id}/follow-up", response_model=schemas.Forkout)
 async def follow_up(
     forkout_id: int,
     body: schemas.FollowUpIn,

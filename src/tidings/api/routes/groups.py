@@ -8,6 +8,7 @@ from starlette.responses import Response
 from tidings.actions import groups
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor
 from tidings.queries.directory import list_groups
 
@@ -19,7 +20,7 @@ async def list_all(request: Request, actor: Actor = Depends(current_actor)) -> R
     return await read(request, lambda c: list_groups(c, actor))
 
 
-@router.post("/groups", response_model=schemas.Group, status_code=201)
+@router.post("/groups", response_model=schemas.Group, status_code=201, responses=errors(403, 409))
 async def create(
     body: schemas.GroupIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -28,7 +29,7 @@ async def create(
     )
 
 
-@router.patch("/groups/{group_id}", response_model=schemas.Group)
+@router.patch("/groups/{group_id}", response_model=schemas.Group, responses=errors(403))
 async def change(
     group_id: int, body: schemas.GroupPatch, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -37,7 +38,7 @@ async def change(
     )
 
 
-@router.delete("/groups/{group_id}", response_model=schemas.Group)
+@router.delete("/groups/{group_id}", response_model=schemas.Group, responses=errors(403))
 async def delete(
     group_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from tidings import __version__
+from tidings.api import schemas
 from tidings.api.deps import json, services
 from tidings.api.problems import problem
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=schemas.Health)
 async def health(request: Request) -> Response:
     """200 when the database answers; 503 otherwise."""
     svc = services(request)

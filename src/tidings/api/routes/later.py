@@ -8,6 +8,7 @@ from starlette.responses import Response
 from tidings.actions import conversations, later, scheduled
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor
 from tidings.errors import InvalidInput
 from tidings.queries.later import get_scheduled, list_later, list_scheduled
@@ -42,7 +43,12 @@ async def later_list(request: Request, actor: Actor = Depends(current_actor)) ->
     return await read(request, lambda c: list_later(c, actor))
 
 
-@router.post("/scheduled", response_model=schemas.ScheduledMessage, status_code=201)
+@router.post(
+    "/scheduled",
+    response_model=schemas.ScheduledMessage,
+    status_code=201,
+    responses=errors(403, 404),
+)
 async def schedule(
     body: schemas.ScheduledIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -78,7 +84,9 @@ async def scheduled_one(
     return await read(request, lambda c: get_scheduled(c, actor, scheduled_id))
 
 
-@router.patch("/scheduled/{scheduled_id}", response_model=schemas.ScheduledMessage)
+@router.patch(
+    "/scheduled/{scheduled_id}", response_model=schemas.ScheduledMessage, responses=errors(409)
+)
 async def edit(
     scheduled_id: int,
     body: schemas.ScheduledPatch,
@@ -95,7 +103,9 @@ async def edit(
     )
 
 
-@router.delete("/scheduled/{scheduled_id}", response_model=schemas.ScheduledMessage)
+@router.delete(
+    "/scheduled/{scheduled_id}", response_model=schemas.ScheduledMessage, responses=errors(409)
+)
 async def cancel(
     scheduled_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from tidings.actions import messages, reactions, reads
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor
 from tidings.errors import InvalidInput
 from tidings.queries import messages as qm
@@ -22,7 +23,7 @@ async def get_message(
     return await read(request, lambda c: qm.get_message(c, actor, message_id))
 
 
-@router.patch("/messages/{message_id}", response_model=schemas.Message)
+@router.patch("/messages/{message_id}", response_model=schemas.Message, responses=errors(403, 410))
 async def edit_message(
     message_id: int,
     body: schemas.MessagePatch,
@@ -44,21 +45,25 @@ async def edit_message(
     )
 
 
-@router.delete("/messages/{message_id}", response_model=schemas.Message)
+@router.delete("/messages/{message_id}", response_model=schemas.Message, responses=errors(403))
 async def delete_message(
     message_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     return await write(request, actor, lambda tx: messages.delete_message(tx, actor, message_id))
 
 
-@router.get("/messages/{message_id}/history")
+@router.get("/messages/{message_id}/history", response_model=list[schemas.Revision])
 async def history(
     message_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     return await read(request, lambda c: qm.message_history(c, actor, message_id))
 
 
-@router.put("/messages/{message_id}/reactions/{emoji}")
+@router.put(
+    "/messages/{message_id}/reactions/{emoji}",
+    response_model=schemas.ReactionChange,
+    responses=errors(403, 410),
+)
 async def react(
     message_id: int, emoji: str, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -67,7 +72,11 @@ async def react(
     )
 
 
-@router.delete("/messages/{message_id}/reactions/{emoji}")
+@router.delete(
+    "/messages/{message_id}/reactions/{emoji}",
+    response_model=schemas.ReactionChange,
+    responses=errors(403, 410),
+)
 async def unreact(
     message_id: int, emoji: str, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -76,7 +85,7 @@ async def unreact(
     )
 
 
-@router.post("/read")
+@router.post("/read", response_model=schemas.ReadMark, responses=errors(403, 404))
 async def mark_read(
     body: schemas.ReadIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

@@ -8,9 +8,11 @@ from starlette.responses import Response
 from tidings.actions import messages, subscriptions, topics
 from tidings.api import schemas
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.roles import Actor
 from tidings.queries import channels as q
 from tidings.queries import messages as qm
+from tidings.queries.paging import MAX_LIMIT
 
 router = APIRouter(tags=["topics"])
 
@@ -22,7 +24,7 @@ async def get_topic(
     return await read(request, lambda c: q.get_topic(c, actor, topic_id))
 
 
-@router.patch("/topics/{topic_id}", response_model=schemas.Topic)
+@router.patch("/topics/{topic_id}", response_model=schemas.Topic, responses=errors(403, 409))
 async def update_topic(
     topic_id: int, body: schemas.TopicPatch, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -32,7 +34,7 @@ async def update_topic(
     )
 
 
-@router.put("/topics/{topic_id}/subscription")
+@router.put("/topics/{topic_id}/subscription", response_model=schemas.Subscription)
 async def subscribe(
     topic_id: int,
     body: schemas.SubscriptionIn,
@@ -49,7 +51,7 @@ async def topic_messages(
     topic_id: int,
     request: Request,
     cursor: str | None = None,
-    limit: int = Query(100),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
     anchor: str = Query("oldest", pattern="^(oldest|newest)$"),
     actor: Actor = Depends(current_actor),
 ) -> Response:
@@ -61,7 +63,12 @@ async def topic_messages(
     )
 
 
-@router.post("/topics/{topic_id}/messages", response_model=schemas.Message, status_code=201)
+@router.post(
+    "/topics/{topic_id}/messages",
+    response_model=schemas.Message,
+    status_code=201,
+    responses=errors(403),
+)
 async def post_message(
     topic_id: int, body: schemas.MessageIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from tidings.actions import members
 from tidings.api import schemas, signin
 from tidings.api.deps import current_actor, read, services, write
+from tidings.api.openapi import errors
 from tidings.core.permissions import require_assign_role
 from tidings.core.roles import Actor, Role
 from tidings.queries.directory import get_member, list_members
@@ -22,7 +23,7 @@ async def users(
     return await read(request, lambda c: list_members(c, actor, include_inactive))
 
 
-@router.post("/users", response_model=schemas.Member, status_code=201)
+@router.post("/users", response_model=schemas.Member, status_code=201, responses=errors(403, 409))
 async def add_user(
     body: schemas.MemberIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -67,7 +68,7 @@ async def user(member_id: int, request: Request, actor: Actor = Depends(current_
     return await read(request, lambda c: get_member(c, actor, member_id))
 
 
-@router.put("/users/{member_id}/role", response_model=schemas.Member)
+@router.put("/users/{member_id}/role", response_model=schemas.Member, responses=errors(403, 409))
 async def set_role(
     member_id: int, body: schemas.RoleIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
@@ -76,7 +77,9 @@ async def set_role(
     )
 
 
-@router.post("/users/{member_id}/deactivate", response_model=schemas.Member)
+@router.post(
+    "/users/{member_id}/deactivate", response_model=schemas.Member, responses=errors(403, 409)
+)
 async def deactivate(
     member_id: int, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:

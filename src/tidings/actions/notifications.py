@@ -229,29 +229,28 @@ def move_held(tx: Tx, workspace_id: int, member_id: int) -> int:
     for row in rows:
         if decision.action == "now":
             _release(tx, row)
-        elif decision.action == "hold" and decision.until != row["deliver_at"]:
-            _rehold(tx, row, decision)
+        elif decision.until is not None and decision.until != row["deliver_at"]:
+            _rehold(tx, row, decision, decision.until)
         else:
             continue  # the same time, or no working time ahead: it keeps its time
         moved += 1
     return moved
 
 
-def _release(tx: Tx, row: Mapping[str, Any]) -> None:
+def _release(tx: Tx, row: Mapping[Any, Any]) -> None:
     tx.conn.execute(
         update(notifications).where(notifications.c.id == row["id"]).values(delivered_at=tx.now)
     )
     _deliver(tx, {**row, "delivered_at": tx.now})
 
 
-def _rehold(tx: Tx, row: Mapping[str, Any], decision: Decision) -> None:
-    assert decision.until is not None
+def _rehold(tx: Tx, row: Mapping[Any, Any], decision: Decision, until: datetime) -> None:
     tx.conn.execute(
         update(notifications)
         .where(notifications.c.id == row["id"])
-        .values(deliver_at=decision.until, code=decision.code, reason=decision.reason[:300])
+        .values(deliver_at=until, code=decision.code, reason=decision.reason[:300])
     )
-    _schedule_delivery(tx, row["id"], row["workspace_id"], decision.until)
+    _schedule_delivery(tx, row["id"], row["workspace_id"], until)
 
 
 # --- messages ---------------------------------------------------------------------------

@@ -139,9 +139,18 @@ def post_message(
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
     view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
     place.emit(tx, "message.created", view)
-    settle_by_reply(tx, actor, place, message_id)
+    settled = settle_by_reply(tx, actor, place, message_id)
     clear_on_reply(tx, actor, place, message_id)
-    owed = expect_replies(tx, actor, place, message_id, checked_asks, first_in_topic=first_in_topic)
+    owed = expect_replies(
+        tx,
+        actor,
+        place,
+        message_id,
+        checked_asks,
+        first_in_topic=first_in_topic,
+        body=body,
+        settles=bool(settled),
+    )
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
     return {**view, "expectations": owed}

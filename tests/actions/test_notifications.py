@@ -185,7 +185,8 @@ def held_for_joy(crew: Crew) -> dict:
 
 
 def delivered_to_joy(crew: Crew) -> int:
-    return len(crew.events("notification", "joy"))
+    """Notifications of Lena's messages delivered to Joy (not the nudges about them)."""
+    return sum(e["kind"] == "dm" for e in crew.events("notification", "joy"))
 
 
 def test_a_notification_held_for_manila_moves_with_her_hours_and_zone(crew: Crew) -> None:
@@ -270,4 +271,18 @@ def test_a_later_focus_end_holds_them_longer(crew: Crew) -> None:
     crew.travel_to(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))
     assert delivered_to_joy(crew) == 0
     crew.travel_to(datetime(2026, 12, 7, 8, 45, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 1
+
+
+def test_a_holiday_on_the_delivery_day_moves_it_to_the_next_working_day(crew: Crew) -> None:
+    crew.travel_to(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    dm_to_joy(crew)
+    crew.do(lambda tx: availability.set_hours(tx, crew.joy, holidays=["2026-12-08"]))
+    held = held_for_joy(crew)
+    assert held["deliver_at"] == datetime(2026, 12, 9, 1, 0, tzinfo=UTC)  # Wed 09:00 Manila
+    crew.do(lambda tx: availability.set_hours(tx, crew.joy, holidays=[]))
+    assert held_for_joy(crew)["deliver_at"] == datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
+    crew.travel_to(datetime(2026, 12, 8, 1, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 1
+    crew.travel_to(datetime(2026, 12, 9, 1, 0, tzinfo=UTC))
     assert delivered_to_joy(crew) == 1

@@ -55,7 +55,7 @@ def test_sections_are_ranked_owed_asks_urgent_mentions_then_busiest_topics(crew:
     def urgent_dm(tx):  # type: ignore[no-untyped-def]
         made = conversations.open_conversation(tx, crew.lena, [crew.ana.member_id])
         return messages.send_to_conversation(
-            tx, crew.lena, made["id"], body="The site is down", priority="urgent"
+            tx, crew.lena, made["id"], body="The site is down, can you look?", priority="urgent"
         )
 
     urgent = crew.do(urgent_dm)

@@ -112,6 +112,18 @@ def test_a_timed_after_read_message_goes_at_whichever_comes_first(crew: Crew) ->
     assert expire_jobs(crew, sent["id"]) == ["done"]  # the timed job, brought forward
 
 
+def test_an_after_read_reply_expires_though_its_author_left_earlier_messages_unread(
+    crew: Crew,
+) -> None:
+    dm(crew, "ana", "lena", "Numbers are in")
+    sent = dm(crew, "lena", "ana", "Door code 4711", expire_after_read=True)
+    # Lena has not read Ana's message, so her pointer stays behind it; her own
+    # message still counts as read by her.
+    crew.do(lambda tx: reads.mark_conversation_read(tx, crew.ana, sent["conversation_id"]))
+    crew.travel(timedelta(seconds=1))
+    assert seen_by(crew, "lena", sent["id"])["expired"]
+
+
 def test_edits_keep_the_expiry_and_cannot_remove_it(crew: Crew) -> None:
     sent = dm(crew, "lena", "ana", "Draft numbers", expires_in_minutes=30, expire_after_read=True)
     edited = crew.do(lambda tx: messages.edit_message(tx, crew.lena, sent["id"], "Final numbers"))

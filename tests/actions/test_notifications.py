@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.actions.conftest import Crew
-from tidings.actions import availability, channels, messages, reads, topics
+from tidings.actions import availability, channels, conversations, members, messages, reads, topics
 from tidings.actions.notifications import UrgentBudgetExceeded
 from tidings.store.models import notifications
 
@@ -165,3 +165,124 @@ def test_followed_topics_go_to_the_digest_and_muted_ones_nowhere(crew: Crew) -> 
     crew.do(lambda tx: subscriptions.set_subscription(tx, crew.ana, made["id"], "muted"))
     crew.do(lambda tx: messages.send_to_topic(tx, crew.lena, made["id"], body="Hotel booked"))
     assert len(notes(crew, "ana")) == 1
+
+
+# --- held notifications follow the recipient's changes ------------------------------------
+
+
+def dm_to_joy(crew: Crew, body: str = "Can you send the Manila figures?") -> None:
+    def send(tx):  # type: ignore[no-untyped-def]
+        conversation = conversations.open_conversation(tx, crew.lena, [crew.joy.member_id])
+        messages.send_to_conversation(tx, crew.lena, conversation["id"], body=body)
+
+    crew.do(send)
+
+
+def held_for_joy(crew: Crew) -> dict:
+    [held] = notes(crew, "joy")
+    assert held["action"] == "hold"
+    return held
+
+
+def delivered_to_joy(crew: Crew) -> int:
+    """Notifications of Lena's messages delivered to Joy (not the nudges about them)."""
+    return sum(e["kind"] == "dm" for e in crew.events("notification", "joy"))
+
+
+def test_a_notification_held_for_manila_moves_with_her_hours_and_zone(crew: Crew) -> None:
+    crew.travel_to(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))  # Monday 20:00 in Manila
+    dm_to_joy(crew)
+    held = held_for_joy(crew)
+    assert held["deliver_at"] == datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # Tue 09:00 Manila
+    crew.do(
+        lambda tx: availability.set_hours(
+            tx, crew.joy, working_hours={d: [["11:00", "19:00"]] for d in ("tue", "wed")}
+        )
+    )
+    held = held_for_joy(crew)
+    assert held["deliver_at"] == datetime(2026, 12, 8, 3, 0, tzinfo=UTC)  # Tue 11:00 Manila
+    assert held["reason"] == "held: outside Joy's working hours until Tue 11:00 Asia/Manila"
+    crew.travel_to(datetime(2026, 12, 8, 1, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 0  # the old time passes without a delivery
+    # She moves to Lisbon before that: 11:00 there is 11:00 UTC.
+    crew.do(lambda tx: members.update_profile(tx, crew.joy, time_zone="Europe/Lisbon"))
+    assert held_for_joy(crew)["deliver_at"] == datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
+    crew.travel_to(datetime(2026, 12, 8, 10, 59, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 0
+    crew.travel_to(datetime(2026, 12, 8, 11, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 1
+    crew.travel(timedelta(days=2))
+    assert delivered_to_joy(crew) == 1
+
+
+def test_an_absence_over_the_delivery_time_moves_it_past_the_absence(crew: Crew) -> None:
+    crew.travel_to(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    dm_to_joy(crew)
+    # All of Tuesday in Manila: from Mon 16:00 to Tue 16:00 UTC.
+    crew.do(
+        lambda tx: availability.add_absence(
+            tx,
+            crew.joy,
+            datetime(2026, 12, 7, 16, 0, tzinfo=UTC),
+            datetime(2026, 12, 8, 16, 0, tzinfo=UTC),
+        )
+    )
+    held = held_for_joy(crew)
+    assert held["deliver_at"] == datetime(2026, 12, 9, 1, 0, tzinfo=UTC)  # Wed 09:00 Manila
+    assert held["code"] == "outside_hours"
+    crew.travel_to(datetime(2026, 12, 8, 1, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 0
+    crew.travel_to(datetime(2026, 12, 9, 1, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 1
+
+
+def test_ending_focus_early_releases_what_it_held(crew: Crew) -> None:
+    # Monday 08:00 UTC is 16:00 in Manila: Joy is working, but in focus until 18:00.
+    crew.do(
+        lambda tx: availability.set_status(
+            tx, crew.joy, "focus", until=datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+        )
+    )
+    dm_to_joy(crew)
+    dm_to_joy(crew, "And the Cebu ones too, please")
+    assert [n["code"] for n in notes(crew, "joy")] == ["focus", "focus"]
+    crew.travel(timedelta(minutes=20))
+    assert delivered_to_joy(crew) == 0
+    crew.do(lambda tx: availability.set_status(tx, crew.joy, "available"))
+    assert delivered_to_joy(crew) == 2
+    assert all(n["delivered_at"] == crew.clock.now() for n in notes(crew, "joy"))
+    crew.travel_to(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 2  # the old jobs deliver nothing twice
+
+
+def test_a_later_focus_end_holds_them_longer(crew: Crew) -> None:
+    crew.do(
+        lambda tx: availability.set_status(
+            tx, crew.joy, "focus", until=datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+        )
+    )
+    dm_to_joy(crew)
+    crew.do(
+        lambda tx: availability.set_status(
+            tx, crew.joy, "focus", until=datetime(2026, 12, 7, 8, 45, tzinfo=UTC)
+        )
+    )
+    assert held_for_joy(crew)["deliver_at"] == datetime(2026, 12, 7, 8, 45, tzinfo=UTC)
+    crew.travel_to(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 0
+    crew.travel_to(datetime(2026, 12, 7, 8, 45, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 1
+
+
+def test_a_holiday_on_the_delivery_day_moves_it_to_the_next_working_day(crew: Crew) -> None:
+    crew.travel_to(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    dm_to_joy(crew)
+    crew.do(lambda tx: availability.set_hours(tx, crew.joy, holidays=["2026-12-08"]))
+    held = held_for_joy(crew)
+    assert held["deliver_at"] == datetime(2026, 12, 9, 1, 0, tzinfo=UTC)  # Wed 09:00 Manila
+    crew.do(lambda tx: availability.set_hours(tx, crew.joy, holidays=[]))
+    assert held_for_joy(crew)["deliver_at"] == datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
+    crew.travel_to(datetime(2026, 12, 8, 1, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 1
+    crew.travel_to(datetime(2026, 12, 9, 1, 0, tzinfo=UTC))
+    assert delivered_to_joy(crew) == 1

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from tests.actions.conftest import Crew
 from tidings.actions import channels, conversations, members, scheduled, topics
+from tidings.actions import messages as messages_actions
 from tidings.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tidings.queries.inbox import inbox
 from tidings.queries.later import list_scheduled
 from tidings.store.models import jobs, messages
 
@@ -53,6 +55,31 @@ def test_a_scheduled_dm_is_sent_once_at_its_time_and_not_before(crew: Crew) -> N
     # It went out as Lena's message, with the usual effects: Ana owes a reply.
     created = [e for e in crew.events("message.created", "ana") if e["body"] == "Morning!"]
     assert [e["author_id"] for e in created] == [crew.lena.member_id]
+
+
+def test_a_scheduled_send_leaves_what_arrived_since_unread_for_its_author(crew: Crew) -> None:
+    conversation = dm_id(crew, "lena", "ana")
+    schedule(
+        crew,
+        "lena",
+        conversation_id=conversation,
+        body="Morning!",
+        send_at=crew.clock.now() + timedelta(hours=2),
+    )
+    crew.travel(timedelta(hours=1))
+    asked = crew.do(
+        lambda tx: messages_actions.send_to_conversation(
+            tx, crew.ana, conversation, body="Did you see the new rota?"
+        )
+    )
+    crew.travel(timedelta(hours=1))
+    assert bodies(crew, conversation) == ["Did you see the new rota?", "Morning!"]
+    [entry] = [
+        e
+        for e in crew.read(lambda c: inbox(c, crew.lena))["items"]
+        if e.get("conversation_id") == conversation
+    ]
+    assert (entry["unread"], entry["first_unread_id"]) == (1, asked["id"])
 
 
 def test_editing_moves_it_and_only_the_new_time_sends(crew: Crew) -> None:

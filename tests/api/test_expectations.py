@@ -80,10 +80,12 @@ def test_a_dm_is_owed_and_a_reply_meets_it(team: Team) -> None:
     assert owed["debtor_id"] == team.member.id and owed["kind"] == "dm"
     team.member.post(f"/conversations/{conversation}/messages", json={"body": "Sure"})
     assert team.member.get("/expectations").json()["items"] == []
-    decline = team.owner.get("/expectations").json()["items"][0]
-    refused = team.owner.post(f"/expectations/{decline['id']}/decline", json={"note": ""})
+    assert team.owner.get("/expectations").json()["items"] == []
+    team.owner.post(f"/conversations/{conversation}/messages", json={"body": "Thai or pizza?"})
+    decline = team.member.get("/expectations").json()["items"][0]
+    refused = team.member.post(f"/expectations/{decline['id']}/decline", json={"note": ""})
     assert refused.status_code == 422
-    declined = team.owner.post(f"/expectations/{decline['id']}/decline", json={"note": "No need"})
+    declined = team.member.post(f"/expectations/{decline['id']}/decline", json={"note": "No need"})
     assert declined.json()["state"] == "declined"
 
 

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import delete, select, update
 
 from tidings.actions.expectations import recompute_due
+from tidings.actions.notifications import move_held
 from tidings.core.availability import (
     DEFAULT_DM_REPLY_MINUTES,
     DEFAULT_WORKING_HOURS,
@@ -56,8 +57,10 @@ def _store(tx: Tx, actor: Actor, **values: Any) -> dict[str, Any]:
 
 
 def _announce(tx: Tx, actor: Actor) -> dict[str, Any]:
-    """Open expectations on this member move with their working time."""
+    """Open expectations on this member, and notifications held for them, move with
+    their working time and status."""
     recompute_due(tx, actor.workspace_id, actor.member_id)
+    move_held(tx, actor.workspace_id, actor.member_id)
     view = availability(tx.conn, actor, actor.member_id, tx.now)
     tx.emit(actor.workspace_id, "member.availability", view, audience=WORKSPACE)
     return view

@@ -118,9 +118,14 @@ def expect_replies(
     asks: list[dict[str, Any]],
     *,
     first_in_topic: bool,
+    body: str,
+    settles: bool,
 ) -> list[dict[str, Any]]:
-    """The expectations a new message creates: its asks; a new topic's first reply
-    from the channel's responders; a direct message's reply from each participant."""
+    """The expectations a new message creates: its asks, always; a new topic's first
+    reply from the channel's responders; and a direct message's reply from each
+    participant when it asks something (``core.expectations.expects_reply``) and
+    does not itself settle a reply its author owed there (``settles``): answering
+    "Sure, will do" never puts the asker in debt."""
     owed: dict[int, tuple[str, int | None, datetime | None]] = {}
     window = None
     if place.channel is not None:
@@ -128,7 +133,7 @@ def expect_replies(
         if first_in_topic and window is not None:
             for debtor in responder_ids(tx.conn, place.channel.id) - {actor.member_id}:
                 owed[debtor] = (rules.CHANNEL, window, None)
-    else:
+    elif not settles and rules.expects_reply(body):
         for debtor in _without_open_dm(tx, place, actor):
             owed[debtor] = (rules.DM, None, None)
     for ask in asks:

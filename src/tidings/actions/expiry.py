@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, case, delete, func, or_, select, text, update
 
 from tidings.actions.link_previews import PREVIEWED, purge_previews
 from tidings.core.expiry import expiry_time
@@ -132,8 +132,11 @@ def _everyone_read(tx: Tx, row: Mapping[Any, Any]) -> bool:
         link, reads = channel_members, topic_reads
         place = and_(link.c.channel_id == row["channel_id"], link.c.joined_at <= row["created_at"])
         read_here = reads.c.topic_id == row["topic_id"]
+    # The author has read their own message even when their pointer stayed behind
+    # unread messages of others (see ``messages._mark_own_read``).
+    has_read = case((or_(link.c.member_id == row["author_id"], reads.c.member_id.is_not(None)), 1))
     query = (
-        select(func.count(link.c.member_id), func.count(reads.c.member_id))
+        select(func.count(link.c.member_id), func.count(has_read))
         .select_from(
             link.join(
                 members, and_(members.c.id == link.c.member_id, members.c.is_active)

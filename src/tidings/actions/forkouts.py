@@ -59,7 +59,8 @@ def send_forkout(
     max_length: int = 20_000,
 ) -> dict[str, Any]:
     """Send ``body`` to each person as their own direct message. Each is an ordinary
-    DM: it notifies, and expects a reply within the recipient's window."""
+    DM: it notifies and, when it asks something, expects a reply within the recipient's
+    window; it leaves the author's unread messages in those conversations unread."""
     require_not_guest(actor)
     people = recipients_of(tx, actor, member_ids, group_ids)
     forkout_id = tx.insert(

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from tidings import views
 from tidings.actions.expectations import recompute_due
+from tidings.actions.notifications import move_held
 from tidings.core import names
 from tidings.core.permissions import require_assign_role
 from tidings.core.roles import Actor, Role
@@ -170,6 +171,7 @@ def update_profile(
     view = views.member(member_row(tx.conn, actor.workspace_id, actor.member_id))
     if "time_zone" in values:
         recompute_due(tx, actor.workspace_id, actor.member_id)
+        move_held(tx, actor.workspace_id, actor.member_id)
     if values.keys() - {"password_hash"}:
         tx.emit(actor.workspace_id, "member.updated", view, audience=WORKSPACE)
     return view

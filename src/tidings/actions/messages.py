@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from tidings import views
 from tidings.actions.expectations import check_asks, expect_replies, settle_by_reply
@@ -25,9 +25,11 @@ from tidings.core.markdown import ParsedBody
 from tidings.core.permissions import require_delete_message, require_edit_message
 from tidings.core.roles import Actor
 from tidings.errors import Gone, InvalidInput, MessageTooLong, NotFound
+from tidings.queries.channels import read_pointer
 from tidings.queries.link_previews import previews_of
 from tidings.store.lookups import message_row
 from tidings.store.models import (
+    channel_members,
     channels,
     conversation_reads,
     conversations,
@@ -144,9 +146,18 @@ def post_message(
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
     view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
     place.emit(tx, "message.created", view)
-    settle_by_reply(tx, actor, place, message_id)
+    settled = settle_by_reply(tx, actor, place, message_id)
     clear_on_reply(tx, actor, place, message_id)
-    owed = expect_replies(tx, actor, place, message_id, checked_asks, first_in_topic=first_in_topic)
+    owed = expect_replies(
+        tx,
+        actor,
+        place,
+        message_id,
+        checked_asks,
+        first_in_topic=first_in_topic,
+        body=body,
+        settles=bool(settled),
+    )
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
     return {**view, "expectations": owed}
@@ -217,6 +228,11 @@ def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
 
 
 def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
+    """The author has read what they wrote, and what came before it only if nothing
+    from others lies unread in between: sending is not reading. Their own messages
+    never count as unread for them, so a pointer left behind costs them nothing."""
+    if _unseen_before(tx, actor, place, message_id):
+        return
     values: dict[str, Any]
     if place.topic_id is not None:
         values = {"member_id": actor.member_id, "topic_id": place.topic_id}
@@ -227,6 +243,41 @@ def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
     raise_pointer(
         tx.conn, table, {**values, "last_read_id": message_id}, ["member_id", key], "last_read_id"
     )
+
+
+def _unseen_before(tx: Tx, actor: Actor, place: Place, message_id: int) -> bool:
+    """Whether a message by someone else, before ``message_id``, is unread for the actor
+    (past their read pointer, and in a topic past the channel's read floor too)."""
+    pointer: Any
+    if place.topic_id is not None and place.channel is not None:
+        last = select(topic_reads.c.last_read_id).where(
+            topic_reads.c.member_id == actor.member_id, topic_reads.c.topic_id == place.topic_id
+        )
+        floor = select(channel_members.c.read_floor).where(
+            channel_members.c.member_id == actor.member_id,
+            channel_members.c.channel_id == place.channel.id,
+        )
+        pointer = read_pointer(last.scalar_subquery(), floor.scalar_subquery())
+        here = messages.c.topic_id == place.topic_id
+    else:
+        last = select(conversation_reads.c.last_read_id).where(
+            conversation_reads.c.member_id == actor.member_id,
+            conversation_reads.c.conversation_id == place.conversation_id,
+        )
+        pointer = func.coalesce(last.scalar_subquery(), 0)
+        here = messages.c.conversation_id == place.conversation_id
+    found = tx.conn.execute(
+        select(messages.c.id)
+        .where(
+            here,
+            messages.c.id < message_id,
+            messages.c.id > pointer,
+            messages.c.author_id != actor.member_id,
+            messages.c.deleted_at.is_(None),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def edit_message(

@@ -183,6 +183,8 @@ def deliver_held(tx: Tx, notification_id: int) -> None:
     )
     if row is None or row["delivered_at"] is not None:
         return
+    if row["deliver_at"] is not None and row["deliver_at"] > tx.now:
+        return  # a job left from before the hold moved later: the newer job delivers
     reachable = first_reachable(recipient(tx.conn, row["workspace_id"], row["member_id"]), tx.now)
     if reachable is not None and reachable > tx.now:
         tx.conn.execute(
@@ -198,6 +200,57 @@ def deliver_held(tx: Tx, notification_id: int) -> None:
         .values(delivered_at=tx.now)
     )
     _deliver(tx, {**row, "delivered_at": tx.now})
+
+
+def move_held(tx: Tx, workspace_id: int, member_id: int) -> int:
+    """The member's hours, zone, holidays, absences or status changed: each notification
+    held for them moves to their new first reachable moment, with a new reason, or is
+    delivered at once if they are reachable now. Returns how many changed.
+
+    Jobs already queued for the old times stay: a delivery job does nothing before its
+    notification's time, or once it is delivered (see ``deliver_held``)."""
+    rows = (
+        tx.conn.execute(
+            select(notifications).where(
+                notifications.c.member_id == member_id,
+                notifications.c.action == "hold",
+                notifications.c.delivered_at.is_(None),
+            )
+        )
+        .mappings()
+        .all()
+    )
+    if not rows:
+        return 0
+    # Held notifications are never urgent ones that may bypass: re-decide as a plain one.
+    event = Event(author_id=0, priority="normal", kind="reminder")
+    decision = decide(recipient(tx.conn, workspace_id, member_id), event, tx.now)
+    moved = 0
+    for row in rows:
+        if decision.action == "now":
+            _release(tx, row)
+        elif decision.until is not None and decision.until != row["deliver_at"]:
+            _rehold(tx, row, decision, decision.until)
+        else:
+            continue  # the same time, or no working time ahead: it keeps its time
+        moved += 1
+    return moved
+
+
+def _release(tx: Tx, row: Mapping[Any, Any]) -> None:
+    tx.conn.execute(
+        update(notifications).where(notifications.c.id == row["id"]).values(delivered_at=tx.now)
+    )
+    _deliver(tx, {**row, "delivered_at": tx.now})
+
+
+def _rehold(tx: Tx, row: Mapping[Any, Any], decision: Decision, until: datetime) -> None:
+    tx.conn.execute(
+        update(notifications)
+        .where(notifications.c.id == row["id"])
+        .values(deliver_at=until, code=decision.code, reason=decision.reason[:300])
+    )
+    _schedule_delivery(tx, row["id"], row["workspace_id"], until)
 
 
 # --- messages ---------------------------------------------------------------------------

@@ -65,7 +65,7 @@ URL = re.compile(r"(https?://|www\.)\S+|\]\([^)\s]+\)|<[a-z]+://[^>]+>", re.IGNO
 MENTION = re.compile(r"(?<![\w@])@[\w.-]+")
 
 
-def _prose(body: str) -> str:
+def own_words(body: str) -> str:
     """The draft's own words: no code, no quoted lines, no URLs."""
     text = FENCED.sub(" ", body)
     text = INLINE_CODE.sub(" ", text)
@@ -461,7 +461,7 @@ def check_draft(
     has_attachment: bool = False,
 ) -> list[Finding]:
     """Findings for a draft, in the order of :data:`CODES`; empty for a good message."""
-    prose = _prose(body)
+    prose = own_words(body)
     if not prose.strip():
         return []
     if _greeting_only(prose):

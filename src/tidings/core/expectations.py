@@ -2,8 +2,9 @@
 
 An expectation is owed by a *debtor* to a *creditor* (the author of the message).
 It comes from an explicit ask, from a new topic in a channel with a response
-expectation (owed by its responders), or from a direct message (owed by each
-other participant, within their own DM reply window). Its due time counts from
+expectation (owed by its responders), or from a direct message that asks something
+(:func:`expects_reply`; owed by each other participant, within their own DM reply
+window) and does not itself settle a reply its author owed there. Its due time counts from
 when the debtor could first see the message, in the debtor's working time, unless
 the ask names a deadline. It is met by the debtor's reply in the same topic or
 conversation, by an acknowledging reaction, or by "done"; "decline" closes it
@@ -13,8 +14,10 @@ working hour (theirs) later, it is breached and the creditor is told.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
+from tidings.core.context import own_words
 from tidings.core.worktime import Schedule, add_working_time
 from tidings.errors import InvalidInput
 
@@ -83,3 +86,90 @@ def acknowledges(emoji: str) -> bool:
 
 def may_settle(state: str) -> bool:
     return state in UNSETTLED
+
+
+# --- does a direct message expect a reply? ---------------------------------------------
+#
+# A direct message expects a reply only when it asks something: a question (with or
+# without its "?"), an explicit request ("can you…", "please send…", "let me know…"),
+# or an order in the imperative ("send me…", "review #512"). Answers, thanks,
+# acknowledgements, FYIs and links do not. Each sentence is read on its own, in the
+# author's own words (no code, quotes or URLs); one asking sentence is enough. Measured
+# on the labelled sets in tests/core (see docs/architecture.md).
+
+_SENTENCE = re.compile(r"[^.!?:;\n—–]+[.!?:;\n—–]*")
+_LEAD = re.compile(
+    r"^(?:(?:hi|hey|hello|ok|okay|so|and|but|also|oh|ah|well|yes|yeah|yep|no|sure|thanks"
+    r"|great|cool|nice|btw|quick (?:q|question|check)|one more thing|sorry)\b[\s,!]*)+",
+    re.IGNORECASE,
+)
+_RHETORICAL = re.compile(
+    r"^(?:(?:can|could) you (?:believe|imagine)|who knew|who cares|guess what|why not\b.*!)",
+    re.IGNORECASE,
+)
+_SUBJECT = (
+    r"(?:you|u|we|i|it|they|he|she|there|this|that|these|those|the|our|your|my"
+    r"|anyone|anybody|someone|somebody|everyone|[A-Z][a-z]+)"
+)
+_AUX_QUESTION = re.compile(
+    rf"^(?:are|is|was|were|do|does|did|have|has|had|can|could|would|will|should|shall|may"
+    rf"|might|must|am|isn'?t|aren'?t|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|can'?t"
+    rf"|couldn'?t|shouldn'?t|haven'?t|hasn'?t)\s+{_SUBJECT}\b",
+)
+_WH_QUESTION = re.compile(
+    r"^(?:what|what's|whats|where|where's|when|when's|why|how|how's|who|who's|which|whose)\b",
+    re.IGNORECASE,
+)
+_ASKING = re.compile(
+    r"\b(?:can|could|would|will) (?:you|u|someone|somebody|one of you|y'?all|you all|you both)\b"
+    r"(?! (?:believe|imagine)\b)"
+    r"|\bwould you mind\b|^mind \w+ing\b|\bany chance\b"
+    r"|\b(?:i|we) need (?:you|someone|somebody|one of you) to\b"
+    r"|\bneed (?:your|some) (?:review|input|approval|sign-?off|ok|okay|go-?ahead|decision"
+    r"|help|feedback)\b"
+    r"|\b(?:would|'d) (?:love|appreciate) (?:your|a|some|it if)\b"
+    r"|\b(?:i was |i'm |i am )?wondering (?:if|whether)\b"
+    r"|\bcurious (?:what|how|if|whether|about)\b"
+    r"|\b(?:let me know|lmk|keep me (?:posted|updated|in the loop)|get back to me"
+    r"|tell me|remind me|ping me|give me a (?:shout|call|ping)|fill me in|loop me in)\b"
+    r"|^any (?:idea|ideas|news|update|updates|thoughts|feedback|luck|progress|word)\b"
+    r"|\bplease\b|\bpls\b|\bplz\b|\bkindly\b",
+    re.IGNORECASE,
+)
+# "Let me know if you need anything": an offer, not a request.
+_OFFER = re.compile(
+    r"\b(?:let me know|lmk|tell me|ping me|feel free|don'?t hesitate)\b[^.?!]*\bif\b\s*"
+    r"(?:you (?:need|have|want|run into)|(?:i|we) can|there(?:'s| is| are) any|anything"
+    r"|something|any (?:questions|issues|problems))",
+    re.IGNORECASE,
+)
+_NOT_ASKING = re.compile(r"\bplease (?:don'?t|do not|ignore|disregard)\b", re.IGNORECASE)
+_IMPERATIVE = re.compile(
+    r"^(?:send|check|review|take a look|have a look|look at|fill(?: in| out)?|update|confirm"
+    r"|share|approve|tell|give|ping|forward|add|sign|book|call|grab|reply|answer|decide"
+    r"|schedule|submit|prepare|draft|merge|test|fix|comment|vote|read|sync|double-check"
+    r"|find|figure out|get|make sure|remember to|don'?t forget to)\b(?!\s*[,.!]?\s*$)",
+    re.IGNORECASE,
+)
+
+
+def expects_reply(body: str) -> bool:
+    """Whether a direct message asks its reader something (see the comment above)."""
+    return any(_asks(sentence) for sentence in _sentences(body))
+
+
+def _sentences(body: str) -> list[str]:
+    text = own_words(body)
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip(" .!?:;—–\n")]
+
+
+def _asks(sentence: str) -> bool:
+    words = _LEAD.sub("", sentence.strip()).strip(" ,—–-")
+    if not words or _RHETORICAL.match(words) or _NOT_ASKING.search(words):
+        return False
+    if sentence.rstrip().endswith("?"):
+        return True
+    if _AUX_QUESTION.match(words[0].lower() + words[1:]) or _WH_QUESTION.match(words):
+        return True
+    rest = _OFFER.sub(" ", words)
+    return bool(_ASKING.search(rest) or _IMPERATIVE.match(rest))

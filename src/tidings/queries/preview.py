@@ -129,7 +129,8 @@ def _person(
         urgent_allowed=target["urgent"],
     )
     decision = decide(person, event, now)
-    expects = target["dm"] or member_id in asks or member_id in target["responders"]
+    asking = target["dm"] and rules.expects_reply(str(draft.get("body") or ""))
+    expects = asking or member_id in asks or member_id in target["responders"]
     due = None
     if expects:
         window = target["window"] if not target["dm"] else None

@@ -101,3 +101,36 @@ class RateLimited(TidingsError):
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, int(retry_after + 0.999))
         super().__init__(f"Too many requests; retry after {self.retry_after} s")
+
+
+class FileTooLarge(TidingsError):
+    status = 413
+    code = "file_too_large"
+    title = "The file is too large"
+
+
+class QuotaExceeded(TidingsError):
+    status = 413
+    code = "quota_exceeded"
+    title = "The workspace's file quota is used up"
+
+
+class UploadOffsetMismatch(Conflict):
+    code = "upload_offset_mismatch"
+    title = "The upload is at another offset"
+
+
+class UploadIncomplete(Conflict):
+    code = "upload_incomplete"
+    title = "The upload is not complete"
+
+
+class UploadHashMismatch(InvalidInput):
+    code = "upload_hash_mismatch"
+    title = "The uploaded bytes do not match the declared SHA-256"
+
+
+class RangeNotSatisfiable(TidingsError):
+    status = 416
+    code = "range_not_satisfiable"
+    title = "The requested range is not in the file"

@@ -67,7 +67,9 @@ def reactions(rows: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:
 
 
 def message(
-    row: Mapping[Any, Any], reaction_rows: Iterable[Mapping[Any, Any]] = ()
+    row: Mapping[Any, Any],
+    reaction_rows: Iterable[Mapping[Any, Any]] = (),
+    files: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     deleted = row["deleted_at"] is not None
     expired = row.get("expired_at") is not None
@@ -90,6 +92,7 @@ def message(
         "expires_at": iso(row.get("expires_at")),
         "expire_after_read": bool(row.get("expire_after_read")),
         "expired": expired,
+        "attachments": [] if expired else [dict(f) for f in files],
     }
 
 

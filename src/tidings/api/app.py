@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from tidings import __version__
 from tidings.actions.events import purge_events, purge_idempotency_keys
+from tidings.actions.server_keys import FILE_LINKS, server_key
 from tidings.api import problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
@@ -26,6 +27,7 @@ from tidings.api.routes import (
     conversations,
     events,
     expectations,
+    files,
     forkouts,
     groups,
     health,
@@ -33,6 +35,7 @@ from tidings.api.routes import (
     later,
     messages,
     topics,
+    uploads,
     users,
 )
 from tidings.api.services import Services
@@ -40,6 +43,7 @@ from tidings.clock import Clock
 from tidings.config import Settings
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
+from tidings.store.blobs import attach_from_settings, staging_dir
 from tidings.store.database import Database
 from tidings.store.tx import PendingEvent
 from tidings.web import pages
@@ -68,7 +72,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
     db.add_commit_listener(committed)
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    return Services(settings, db, hub, tokens, limiter)
+    blobs = attach_from_settings(db.write_engine, settings)
+    link_key = settings.file_url_secret or db.write(lambda tx: server_key(tx, FILE_LINKS))
+    return Services(
+        settings, db, hub, tokens, limiter, blobs, staging_dir(settings), link_key.encode()
+    )
 
 
 async def _sweep_events(svc: Services) -> None:
@@ -132,9 +140,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         inbox,
         later,
         catchup,
+        uploads,
+        files,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)
     pages.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    # Upload chunks stream to disk under their own limit (api/routes/uploads.py).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, exempt=f"{PREFIX}/uploads/")
     return app

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tidings.api.activity import ActivityThrottle
 from tidings.api.authn import TokenCache
 from tidings.api.ratelimit import RateLimiter
 from tidings.config import Settings
 from tidings.live.hub import Hub
+from tidings.store.blobs import BlobStore
 from tidings.store.database import Database
 
 
@@ -19,4 +21,7 @@ class Services:
     hub: Hub
     tokens: TokenCache
     limiter: RateLimiter
+    blobs: BlobStore
+    staging: Path
+    link_key: bytes
     activity: ActivityThrottle = field(default_factory=ActivityThrottle)

@@ -27,6 +27,7 @@ HANDLER_MODULES = [
     "tidings.jobs.expiry",
     "tidings.jobs.later",
     "tidings.jobs.digests",
+    "tidings.jobs.files",
 ]
 
 

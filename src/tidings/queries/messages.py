@@ -12,6 +12,7 @@ from tidings.core.roles import Actor
 from tidings.errors import NotFound
 from tidings.queries.channels import get_topic
 from tidings.queries.paging import check_limit, decode, page
+from tidings.store.file_refs import attachments_by_message
 from tidings.store.lookups import is_conversation_member, require_message_access
 from tidings.store.models import (
     conversation_members,
@@ -33,7 +34,10 @@ def _with_reactions(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
         ).mappings()
         for reaction in found:
             by_message.setdefault(reaction["message_id"], []).append(reaction)
-    return [views.message(row, by_message.get(row["id"], [])) for row in rows]
+    files = attachments_by_message(conn, ids)
+    return [
+        views.message(row, by_message.get(row["id"], []), files.get(row["id"], [])) for row in rows
+    ]
 
 
 def _page(

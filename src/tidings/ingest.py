@@ -1,0 +1,53 @@
+"""Turning an upload's received bytes into a stored file: check the declared
+hash, type the bytes, strip image metadata, store by digest. Reads in chunks;
+runs in a worker thread, outside any transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from tidings import media
+from tidings.actions.uploads import Finished
+from tidings.core.files import Kind
+from tidings.errors import UploadHashMismatch
+from tidings.store.blobs import BlobStore
+
+HASH_CHUNK = 1024 * 1024
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_and_store(
+    store: BlobStore, path: Path, expected_sha256: str | None
+) -> tuple[Finished, Path]:
+    """The stored file's facts, and the local file they were stored from (``path``
+    itself, or a cleaned copy beside it, which the caller deletes after use)."""
+    if expected_sha256 and sha256_of(path) != expected_sha256:
+        path.unlink()
+        raise UploadHashMismatch(
+            "The bytes received do not match the declared SHA-256; upload them again",
+            offset=0,
+        )
+    found = media.inspect(path)
+    cleaned = media.strip_metadata(path, found.content_type) if found.kind == Kind.IMAGE else None
+    final = cleaned or path
+    if cleaned is not None:
+        found = media.inspect(cleaned)
+    digest = sha256_of(final)
+    store.put_file(digest, final)
+    done = Finished(
+        sha256=digest,
+        size=final.stat().st_size,
+        content_type=found.content_type,
+        kind=found.kind,
+        width=found.width,
+        height=found.height,
+    )
+    return done, final

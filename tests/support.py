@@ -24,6 +24,7 @@ from tidings.actions.auth import API, issue_token
 from tidings.actions.members import insert_member
 from tidings.actions.workspaces import create_workspace
 from tidings.api.app import create_app
+from tidings.clock import Clock
 from tidings.config import Settings
 from tidings.core.roles import Role
 from tidings.store.database import Database
@@ -79,9 +80,9 @@ def database_url_for(kind: str, tmp: Path) -> Iterator[str]:
 class LiveServer:
     """uvicorn serving the real app on a real port, in a background thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, clock)
         config = uvicorn.Config(
             self.app,
             host="127.0.0.1",

@@ -94,9 +94,9 @@ def upload(
     return answer
 
 
-def png(size: tuple[int, int] = (64, 48), **save: Any) -> bytes:
+def png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", size, (200, 40, 40)).save(out, "PNG", **save)
+    Image.new("RGB", size, colour).save(out, "PNG")
     return out.getvalue()
 
 
@@ -358,3 +358,125 @@ def test_a_scheduled_message_carries_its_files_when_it_goes(
     messages = team.owner.get(f"/topics/{topic['id']}/messages").json()["items"]
     assert messages[-1]["body"] == "As promised"
     assert team.owner.get(messages[-1]["attachments"][0]["url"][7:]).content == b"scheduled bytes"
+
+
+def jpeg_with_location() -> bytes:
+    image = Image.new("RGB", (40, 20), (10, 200, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCamera"
+    exif[0x0112] = 6  # shown turned a quarter clockwise
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_image_metadata_is_stripped_and_the_orientation_applied(team: Team) -> None:
+    original = jpeg_with_location()
+    done = upload(team.member, original, "where.jpg")
+    assert (done["width"], done["height"]) == (20, 40)
+    assert done["sha256"] != hashlib.sha256(original).hexdigest()
+    message = post_with(team, team.member, [done["id"]])
+    stored = team.owner.get(message["attachments"][0]["url"][7:]).content
+    assert b"SecretCamera" not in stored
+    image = Image.open(io.BytesIO(stored))
+    assert image.size == (20, 40)
+    assert dict(image.getexif()) == {}
+
+
+def test_a_thumbnail_is_made_by_a_job(team: Team, files_server: LiveServer) -> None:
+    from tidings.jobs import Worker
+
+    message = post_with(team, team.member, [upload(team.member, png((1200, 900)), "big.png")["id"]])
+    file = message["attachments"][0]
+    Worker(files_server.db).run_due()
+    assert team.owner.get(f"/files/{file['id']}/info").json()["has_thumbnail"] is True
+    thumb = team.owner.get(f"/files/{file['id']}/thumbnail")
+    assert thumb.status_code == 200 and thumb.headers["Content-Type"] == "image/webp"
+    assert Image.open(io.BytesIO(thumb.content)).size == (480, 360)
+    listed = team.owner.get(f"/messages/{message['id']}").json()["attachments"][0]
+    assert listed["has_thumbnail"] is True
+
+
+def _anonymous(server: LiveServer) -> Any:
+    import httpx
+
+    return httpx.Client(base_url=server.url, timeout=30)
+
+
+def test_who_may_download_is_checked_at_every_download(
+    team: Team, files_server: LiveServer, clock: FrozenClock
+) -> None:
+    secret = team.owner.post(
+        "/channels", json={"name": "secret", "is_private": True, "member_ids": [team.member.id]}
+    ).json()
+    topic = team.member.post(
+        f"/channels/{secret['id']}/topics",
+        json={"title": "Plans", "body": "x", "attachments": [upload(team.member, png())["id"]]},
+    ).json()
+    file = topic["first_message"]["attachments"][0]
+    paths = [f"/files/{file['id']}", f"/files/{file['id']}/thumbnail"]
+    for path in paths:
+        assert team.owner.get(path).status_code == 200
+        assert team.member.get(path).status_code == 200
+        for outsider in (team.admin, team.guest, team.outsider):
+            response = outsider.get(path)
+            assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert team.outsider.get(f"/files/{file['id']}/link").status_code == 404
+    link = team.member.get(f"/files/{file['id']}/link").json()
+    anonymous = _anonymous(files_server)
+    assert anonymous.get(link["url"]).status_code == 200
+    assert anonymous.get(link["thumbnail_url"]).status_code == 200
+    assert anonymous.get(f"/api/v1/files/{file['id']}").status_code == 401
+    forged = link["url"].replace(f"member={team.member.id}", f"member={team.admin.id}")
+    assert anonymous.get(forged).status_code == 404
+    other_part = link["url"].replace(f"/files/{file['id']}?", f"/files/{file['id']}/thumbnail?")
+    assert anonymous.get(other_part).status_code == 404
+    # Removed from the channel: the token and the link made before both stop working.
+    removed = team.owner.delete(f"/channels/{secret['id']}/members/{team.member.id}")
+    assert removed.is_success
+    for path in paths:
+        assert team.member.get(path).status_code == 404
+    assert anonymous.get(link["url"]).status_code == 404
+    # A link outlives its ten minutes for nobody.
+    fresh = team.owner.get(f"/files/{file['id']}/link").json()
+    assert anonymous.get(fresh["url"]).status_code == 200
+    clock.advance(timedelta(minutes=11))
+    assert anonymous.get(fresh["url"]).status_code == 404
+    assert anonymous.get(fresh["thumbnail_url"]).status_code == 404
+    anonymous.close()
+
+
+def test_a_guest_reads_files_only_in_their_channels(team: Team) -> None:
+    general = team.channel_id("general")
+    message = post_with(team, team.member, [upload(team.member, b"staff only")["id"]])
+    path = message["attachments"][0]["url"][7:]
+    assert team.guest.get(path).status_code == 404
+    team.owner.post(f"/channels/{general}/members", json={"member_ids": [team.guest.id]})
+    assert team.guest.get(path).content == b"staff only"
+
+
+def test_an_expired_message_takes_its_files_and_thumbnails(
+    team: Team, files_server: LiveServer, clock: FrozenClock
+) -> None:
+    from tidings.jobs import Worker
+
+    done = upload(team.member, png((800, 600), (1, 2, 3)), "expiring.png")
+    conversation = team.member.post("/conversations", json={"member_ids": [team.owner.id]}).json()
+    sent = team.member.post(
+        f"/conversations/{conversation['id']}/messages",
+        json={"body": "gone soon", "attachments": [done["id"]], "expires_in_minutes": 5},
+    ).json()
+    Worker(files_server.db).run_due()  # the thumbnail
+    file = sent["attachments"][0]
+    assert team.owner.get(f"/files/{file['id']}/info").json()["has_thumbnail"]
+    before = {p.name for p in blob_files(files_server)}
+    assert done["sha256"] in before and len(before) >= 2
+    clock.advance(timedelta(minutes=6))
+    Worker(files_server.db).run_due()
+    assert team.owner.get(f"/files/{file['id']}").status_code == 404
+    after = {p.name for p in blob_files(files_server)}
+    assert done["sha256"] not in after
+    assert len(before - after) == 2, "the image and its thumbnail"
+    expired = team.owner.get(f"/messages/{sent['id']}").json()
+    assert expired["expired"] and expired["attachments"] == []

@@ -480,3 +480,42 @@ def test_an_expired_message_takes_its_files_and_thumbnails(
     assert len(before - after) == 2, "the image and its thumbnail"
     expired = team.owner.get(f"/messages/{sent['id']}").json()
     assert expired["expired"] and expired["attachments"] == []
+
+
+def _found(person: Person, q: str) -> set[int]:
+    response = person.get("/search", params={"q": q, "limit": 200})
+    assert response.status_code == 200, response.text
+    return {hit["message"]["id"] for hit in response.json()["items"]}
+
+
+def test_files_are_found_by_name_kind_and_type(team: Team) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    report = post_with(team, team.member, [upload(team.member, pdf, "Q3-budget.pdf")["id"]])
+    photo = post_with(team, team.member, [upload(team.member, png(), "team.png")["id"]])
+    plain = post_with(team, team.member, [], body="No files here, only words about budgets")
+    everything = {report["id"], photo["id"], plain["id"]}
+    assert _found(team.owner, "budget") >= {report["id"], plain["id"]}
+    assert _found(team.owner, "budget has:file") & everything == {report["id"]}
+    assert _found(team.owner, "has:image") & everything == {photo["id"]}
+    assert _found(team.owner, "has:clip") & everything == set()
+    assert _found(team.owner, "type:pdf") & everything == {report["id"]}
+    assert _found(team.owner, "Q3-budget.pdf") & everything == {report["id"]}
+    assert _found(team.outsider, "type:pdf") == set()
+
+
+def test_a_channel_lists_its_files_newest_first_to_its_readers(team: Team) -> None:
+    general = team.channel_id("general")
+    ids = []
+    for n in range(3):
+        message = post_with(
+            team, team.member, [upload(team.member, f"f{n}".encode(), f"{n}.txt")["id"]]
+        )
+        ids.append(message["attachments"][0]["id"])
+    first = team.owner.get(f"/channels/{general}/files", params={"limit": 2}).json()
+    assert [f["id"] for f in first["items"]] == [ids[2], ids[1]]
+    rest = team.owner.get(
+        f"/channels/{general}/files", params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    assert [f["id"] for f in rest["items"]][:1] == [ids[0]]
+    assert team.outsider.get(f"/channels/{general}/files").status_code == 404
+    assert team.guest.get(f"/channels/{general}/files").status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
@@ -40,6 +41,7 @@ from tidings.store.tx import Tx
 from tidings.store.upsert import insert_ignore, raise_pointer
 
 DEFAULT_MAX_LENGTH = 20_000
+_PUNCTUATION = re.compile(r"[\W_]+")
 
 
 class Priority(StrEnum):
@@ -157,8 +159,10 @@ def post_message(
 
 
 def searchable(parsed: ParsedBody, names: Iterable[str]) -> str:
-    """The text the search index holds: the body's words, then the files' names."""
-    return "\n".join([parsed.plain_text(), *names])
+    """The text the search index holds: the body's words, then the files' names, also
+    split at punctuation (PostgreSQL reads "q3-plan.pdf" as one word otherwise)."""
+    words = [f"{name} {_PUNCTUATION.sub(' ', name)}" for name in names]
+    return "\n".join([parsed.plain_text(), *words])
 
 
 def _ids(place_id: int | None) -> list[int]:

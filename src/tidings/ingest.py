@@ -29,7 +29,8 @@ def check_and_store(
 ) -> tuple[Finished, Path]:
     """The stored file's facts, and the local file they were stored from (``path``
     itself, or a cleaned copy beside it, which the caller deletes after use)."""
-    if expected_sha256 and sha256_of(path) != expected_sha256:
+    received = sha256_of(path)
+    if expected_sha256 and received != expected_sha256:
         path.unlink()
         raise UploadHashMismatch(
             "The bytes received do not match the declared SHA-256; upload them again",
@@ -40,7 +41,7 @@ def check_and_store(
     final = cleaned or path
     if cleaned is not None:
         found = media.inspect(cleaned)
-    digest = sha256_of(final)
+    digest = received if cleaned is None else sha256_of(cleaned)
     store.put_file(digest, final)
     done = Finished(
         sha256=digest,

@@ -5,6 +5,7 @@ media elements (which cannot send a bearer token)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import iterate_in_threadpool
@@ -124,22 +125,33 @@ async def info(file_id: int, request: Request, actor: Actor = Depends(current_ac
     return await read(request, lambda c: qf.file_info(c, actor, file_id))
 
 
+def signed_url(svc: Services, member_id: int, file_id: int, part: str = "file") -> str:
+    """A link to the file (or its thumbnail) that works without a token, for this
+    member, for ``file_url_seconds``; expiry times are rounded up to the minute so
+    a page rendered twice in a minute links the same URL (and the browser's cache
+    can keep the image)."""
+    now = int(svc.db.clock.now().timestamp())
+    expires = (now + svc.settings.file_url_seconds + 59) // 60 * 60
+    sig = link_signature(svc.link_key, file_id, member_id, expires, part)
+    suffix = "" if part == "file" else "/thumbnail"
+    return f"/api/v1/files/{file_id}{suffix}?member={member_id}&expires={expires}&sig={sig}"
+
+
+def _expiry_of(url: str) -> int:
+    return int(url.split("expires=", 1)[1].split("&", 1)[0])
+
+
 def signed_links(
     svc: Services, actor: Actor, file_id: int, has_thumbnail: bool
 ) -> dict[str, object]:
-    now = svc.db.clock.now()
-    expires = int(now.timestamp()) + svc.settings.file_url_seconds
-    urls: dict[str, str | None] = {}
-    for part in PARTS:
-        sig = link_signature(svc.link_key, file_id, actor.member_id, expires, part)
-        suffix = "" if part == "file" else "/thumbnail"
-        urls[part] = (
-            f"/api/v1/files/{file_id}{suffix}?member={actor.member_id}&expires={expires}&sig={sig}"
-        )
+    url = signed_url(svc, actor.member_id, file_id)
+    expires = _expiry_of(url)
     return {
-        "url": urls["file"],
-        "thumbnail_url": urls["thumbnail"] if has_thumbnail else None,
-        "expires_at": views.iso(now.fromtimestamp(expires, now.tzinfo)),
+        "url": url,
+        "thumbnail_url": signed_url(svc, actor.member_id, file_id, "thumbnail")
+        if has_thumbnail
+        else None,
+        "expires_at": views.iso(datetime.fromtimestamp(expires, UTC)),
     }
 
 

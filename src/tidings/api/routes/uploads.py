@@ -12,36 +12,65 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hmac
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from tidings.actions import uploads
 from tidings.api import schemas
-from tidings.api.deps import current_actor, json, services
+from tidings.api.deps import (
+    authenticate,
+    bearer_scheme,
+    client_address,
+    current_actor,
+    json,
+    services,
+)
 from tidings.api.services import Services
 from tidings.core.roles import Actor
 from tidings.errors import (
     Conflict,
+    Forbidden,
     Gone,
     InvalidInput,
     PayloadTooLarge,
     UploadOffsetMismatch,
 )
 from tidings.ingest import check_and_store
+from tidings.web.session import CSRF_COOKIE, CSRF_HEADER, SAFE_METHODS, session_token
 
 router = APIRouter(tags=["files"])
+WRITE_BUFFER = 1024 * 1024
 
 
 class UploadBusy(Conflict):
     code = "upload_busy"
     title = "Another request is writing this upload"
+
+
+async def uploader(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme)
+) -> Actor:
+    """The bearer token's member; or, from the web UI, the browser session's, when
+    the request carries the page's CSRF token in ``X-CSRF-Token``."""
+    token = session_token(request)
+    if request.headers.get("authorization") is not None or token is None:
+        return await current_actor(request, credentials)
+    expected = request.cookies.get(CSRF_COOKIE)
+    sent = request.headers.get(CSRF_HEADER)
+    if request.method not in SAFE_METHODS and not (
+        expected and sent and hmac.compare_digest(expected, sent)
+    ):
+        raise Forbidden("Reload the page and try again")
+    return await authenticate(services(request), token, client_address(request))
 
 
 def _limits(svc: Services) -> uploads.Limits:
@@ -76,7 +105,7 @@ def _answer(
 
 @router.post("/uploads", response_model=schemas.Upload, status_code=201)
 async def start(
-    body: schemas.UploadIn, request: Request, actor: Actor = Depends(current_actor)
+    body: schemas.UploadIn, request: Request, actor: Actor = Depends(uploader)
 ) -> Response:
     """Open an upload. Refused with ``file_too_large`` past the size limit and with
     ``quota_exceeded`` when the workspace's files would exceed its quota."""
@@ -104,9 +133,7 @@ async def _row(svc: Services, actor: Actor, upload_id: int) -> Mapping[str, Any]
 
 
 @router.head("/uploads/{upload_id}")
-async def offset(
-    upload_id: int, request: Request, actor: Actor = Depends(current_actor)
-) -> Response:
+async def offset(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     """The offset to resume from, in ``Upload-Offset``."""
     svc = services(request)
     row = await _row(svc, actor, upload_id)
@@ -122,7 +149,7 @@ async def offset(
 
 @router.get("/uploads/{upload_id}", response_model=schemas.Upload)
 async def get_upload(
-    upload_id: int, request: Request, actor: Actor = Depends(current_actor)
+    upload_id: int, request: Request, actor: Actor = Depends(uploader)
 ) -> Response:
     svc = services(request)
     row = await _row(svc, actor, upload_id)
@@ -130,9 +157,7 @@ async def get_upload(
 
 
 @router.delete("/uploads/{upload_id}", status_code=204)
-async def cancel(
-    upload_id: int, request: Request, actor: Actor = Depends(current_actor)
-) -> Response:
+async def cancel(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     await services(request).db.awrite(lambda tx: uploads.cancel_upload(tx, actor, upload_id))
     return Response(status_code=204)
 
@@ -162,22 +187,30 @@ def _locked(path: Path) -> Iterator[int]:
 
 async def _receive(request: Request, fd: int, start: int, room: int) -> tuple[int, bool]:
     """Write the body at ``start``; returns (bytes written, whether it overflowed
-    ``room``). A dropped connection keeps what arrived."""
+    ``room``). A dropped connection keeps what arrived. Pieces are gathered up to
+    ``WRITE_BUFFER`` before each write, so the thread hop is paid per MiB, not per
+    network read."""
     os.lseek(fd, start, os.SEEK_SET)
-    written = 0
+    written, pending, size = 0, [], 0
+    overflowed = False
     try:
-        async for chunk in request.stream():
-            if written + len(chunk) > room:
-                chunk = chunk[: room - written]
-                await to_thread.run_sync(_write_all, fd, chunk)
-                written += len(chunk)
-                return written, True
-            if chunk:
-                await to_thread.run_sync(_write_all, fd, chunk)
-                written += len(chunk)
+        async for piece in request.stream():
+            if written + size + len(piece) > room:
+                pending.append(piece[: room - written - size])
+                overflowed = True
+                break
+            pending.append(piece)
+            size += len(piece)
+            if size >= WRITE_BUFFER:
+                await to_thread.run_sync(_write_all, fd, b"".join(pending))
+                written, pending, size = written + size, [], 0
     except ClientDisconnect:
         pass
-    return written, False
+    if pending:
+        data = b"".join(pending)
+        await to_thread.run_sync(_write_all, fd, data)
+        written += len(data)
+    return written, overflowed
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -187,9 +220,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 @router.patch("/uploads/{upload_id}", response_model=schemas.Upload)
-async def append(
-    upload_id: int, request: Request, actor: Actor = Depends(current_actor)
-) -> Response:
+async def append(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     """Append the body at ``Upload-Offset`` (409 ``upload_offset_mismatch`` if the
     upload is elsewhere: ask ``HEAD`` and resume from there). The chunk that brings
     the upload to its size completes it."""

@@ -4,7 +4,7 @@ Starts ``tidings serve`` on a fresh database (files in its temporary directory,
 limits raised), then:
 
 - copies a file of --mib MiB with ``shutil.copyfile`` on the same disk (the baseline);
-- uploads it through the resumable upload API (chunks of --chunk-mib MiB, the CLI's
+- uploads it through the resumable upload API (4 MiB chunks, the CLI's
   own uploader) and downloads it whole, reporting MiB/s;
 - uploads and downloads a --large-mib MiB file read from a sparse file (never held
   in memory on either side) while sampling the server's resident memory;
@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 from common import (  # noqa: E402
     add_server_options,
     apply_server_options,
@@ -162,6 +163,7 @@ def main() -> None:
         "TIDINGS_UPLOAD_CHUNK_BYTES": str(64 * MIB),
     }
     rows: list[tuple[str, str]] = []
+    load = common.wait_for_quiet(max_wait=args.quiet_wait)
     with running_server(args.database_url, args.synchronous, limits) as server:
         work = server.log_path.parent
         source = work / "throughput.bin"
@@ -219,7 +221,9 @@ def main() -> None:
         + "\nOver HTTP on 127.0.0.1 with the CLI's own uploader; files in a local directory "
         "on the same disk as the copy. The upload rate includes hashing the file on the "
         "client, the server's check of the SHA-256 and its type detection. The memory rows "
-        "show that neither direction holds a file in memory.\n\n" + report
+        "show that neither direction holds a file in memory. The machine is shared: its "
+        f"other work used {load:.1f} cores when the run started, so rates vary from run to "
+        "run.\n\n" + report
     )
     write_section(section_name("files", args), "## Files\n\n" + body)
 

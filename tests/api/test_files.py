@@ -519,3 +519,37 @@ def test_a_channel_lists_its_files_newest_first_to_its_readers(team: Team) -> No
     assert [f["id"] for f in rest["items"]][:1] == [ids[0]]
     assert team.outsider.get(f"/channels/{general}/files").status_code == 404
     assert team.guest.get(f"/channels/{general}/files").status_code == 404
+
+
+def test_an_upload_never_attached_is_removed_with_its_bytes(
+    team: Team, files_server: LiveServer, clock: FrozenClock
+) -> None:
+    from tidings.jobs import Worker
+
+    done = upload(team.member, f"never used {team.slug}".encode(), "draft.txt")
+    partial = start(team.member, b"0123456789", "partial.txt")
+    assert send_chunk(team.member, partial["id"], 0, b"01234").status_code == 200
+    staged = Path(files_server.settings.files_dir) / "uploads" / f"{partial['id']}.part"
+    assert staged.exists()
+    assert done["sha256"] in {p.name for p in blob_files(files_server)}
+    clock.advance(timedelta(hours=25))
+    Worker(files_server.db).run_due()
+    assert team.member.get(f"/uploads/{done['id']}").status_code == 404
+    assert team.member.client.head(f"/uploads/{partial['id']}").status_code == 404
+    assert not staged.exists()
+    assert done["sha256"] not in {p.name for p in blob_files(files_server)}
+
+
+def test_the_web_ui_uploads_with_its_session_and_csrf_token(
+    team: Team, files_server: LiveServer
+) -> None:
+    import httpx
+
+    session = {"tidings_session": team.member.token, "tidings_csrf": "the-page-token"}
+    with httpx.Client(base_url=f"{files_server.url}/api/v1", cookies=session) as browser:
+        body = {"filename": "pasted.png", "size": 3}
+        forged = browser.post("/uploads", json=body)
+        assert forged.status_code == 403
+        made = browser.post("/uploads", json=body, headers={"X-CSRF-Token": "the-page-token"})
+        assert made.status_code == 201
+        assert browser.head(f"/uploads/{made.json()['id']}").headers["Upload-Offset"] == "0"

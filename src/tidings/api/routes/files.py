@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
-from starlette.concurrency import iterate_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from tidings import views
@@ -69,7 +69,9 @@ async def _serve(request: Request, file_id: int, part: str) -> Response:
     svc = services(request)
     actor = await _actor_for(request, file_id, part)
     served = await svc.db.aread(lambda c: qf.file_to_serve(c, actor, file_id, part))
-    size = served.size if served.size >= 0 else svc.blobs.size(served.sha256)
+    size = served.size
+    if size < 0:  # a derived file: ask the store (a network call with S3)
+        size = await run_in_threadpool(svc.blobs.size, served.sha256)
     if size is None:
         raise NotFound("The file's bytes are missing")
     headers = {

@@ -52,9 +52,10 @@ def clean_filename(name: str) -> str:
         raise InvalidInput("A file needs a name", field="filename")
     name = unicodedata.normalize("NFC", name)
     name = re.split(r"[\\/]", name)[-1]
+    spaced = "".join(" " if ch.isspace() else ch for ch in name)
     kept = "".join(
-        " " if ch in "\t\n\r" else ch
-        for ch in name
+        ch
+        for ch in spaced
         if ch not in _BIDI and unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )
     kept = " ".join(kept.split()).lstrip(".").strip()

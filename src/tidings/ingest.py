@@ -50,5 +50,6 @@ def check_and_store(
         kind=found.kind,
         width=found.width,
         height=found.height,
+        duration_ms=found.duration_ms,
     )
     return done, final

@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 import warnings
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class Inspected:
     kind: str
     width: int | None = None
     height: int | None = None
+    duration_ms: int | None = None
 
 
 def detect_type(path: Path) -> str:
@@ -49,12 +51,23 @@ def detect_type(path: Path) -> str:
 def inspect(path: Path) -> Inspected:
     content_type = detect_type(path)
     kind = kind_of(content_type)
+    if content_type == "audio/wav":
+        return Inspected(content_type, kind, duration_ms=wav_duration_ms(path))
     if kind != Kind.IMAGE:
         return Inspected(content_type, kind)
     size = image_size(path)
     if size is None:  # it starts like an image but is not one
         return Inspected(content_type, Kind.FILE)
     return Inspected(content_type, kind, *size)
+
+
+def wav_duration_ms(path: Path) -> int | None:
+    """A WAV file's length from its header; other clips get theirs from a media tool."""
+    try:
+        with wave.open(str(path), "rb") as audio:
+            return round(audio.getnframes() * 1000 / audio.getframerate())
+    except (wave.Error, EOFError, ZeroDivisionError, OSError):
+        return None
 
 
 def _open(path: Path) -> Image.Image | None:

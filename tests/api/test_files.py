@@ -553,3 +553,21 @@ def test_the_web_ui_uploads_with_its_session_and_csrf_token(
         made = browser.post("/uploads", json=body, headers={"X-CSRF-Token": "the-page-token"})
         assert made.status_code == 201
         assert browser.head(f"/uploads/{made.json()['id']}").headers["Upload-Offset"] == "0"
+
+
+def test_a_voice_note_is_a_clip_played_inline(team: Team) -> None:
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(b"\x00\x00" * 12_000)  # 1.5 s
+    done = upload(team.member, out.getvalue(), "voice note.wav")
+    assert (done["kind"], done["content_type"], done["duration_ms"]) == ("audio", "audio/wav", 1500)
+    message = post_with(team, team.member, [done["id"]], body="Listen")
+    played = team.owner.get(message["attachments"][0]["url"][7:])
+    assert played.headers["Content-Disposition"].startswith("inline;")
+    assert played.headers["Content-Type"] == "audio/wav"
+    assert _found(team.owner, "has:clip") & {message["id"]} == {message["id"]}

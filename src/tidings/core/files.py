@@ -32,6 +32,13 @@ ACTIVE_TYPES = frozenset(
     }
 )
 _ACTIVE_MARKERS = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe")
+# Detectors' names for types browsers know under another.
+_CANONICAL = {
+    "audio/wave": "audio/wav",
+    "audio/x-wav": "audio/wav",
+    "application/ogg": "audio/ogg",  # nearly always audio; Ogg video is rare
+    "application/x-matroska": "video/x-matroska",
+}
 # Bidirectional overrides and isolates turn "gpj.exe" into what reads as "exe.jpg".
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
@@ -89,7 +96,7 @@ def content_type_from(candidates: Iterable[str], head: bytes) -> str:
         svg = "image/svg+xml" in found or b"<svg" in lowered
         return "image/svg+xml" if svg else "text/html"
     if found:
-        return found[0]
+        return _CANONICAL.get(found[0], found[0])
     return "text/plain" if _looks_like_text(head) else OCTET_STREAM
 
 

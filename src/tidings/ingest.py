@@ -43,6 +43,11 @@ def check_and_store(
         found = media.inspect(cleaned)
     digest = received if cleaned is None else sha256_of(cleaned)
     store.put_file(digest, final)
+    small = None
+    if found.kind == Kind.IMAGE:  # made here, in the request's thread, not in the writer
+        made = media.thumbnail(final.read_bytes())
+        if made is not None:
+            small = (store.put_bytes(made[0]), made[1], made[2])
     done = Finished(
         sha256=digest,
         size=final.stat().st_size,
@@ -51,5 +56,6 @@ def check_and_store(
         width=found.width,
         height=found.height,
         duration_ms=found.duration_ms,
+        thumbnail=small,
     )
     return done, final

@@ -54,7 +54,7 @@ def finished_uploads(
     """The actor's finished, unexpired uploads these refs name, in order."""
     rows = []
     for ref in refs:
-        row = upload_row(tx, actor, ref["upload_id"])
+        row = upload_row(tx.conn, actor, ref["upload_id"])
         if row["expires_at"] <= tx.now:
             raise Gone(f"Upload {row['id']} expired; upload the file again")
         if row["state"] != COMPLETE:
@@ -164,9 +164,11 @@ def remove_files(tx: Tx, message_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def make_thumbnail(tx: Tx, digest: str) -> bool:
-    """The job after an image upload: a thumbnail, once per distinct image. A no-op
-    if it exists, or if nothing names the image any more."""
+def make_thumbnail(tx: Tx, digest: str, made: list[Any] | None = None) -> bool:
+    """The job after an image upload: record its thumbnail, once per distinct image.
+    ``made`` is the one the upload made and stored off the writer; if it is missing
+    (or its bytes are), the thumbnail is made here. A no-op if it exists, or if
+    nothing names the image any more."""
     done = tx.conn.execute(
         select(derived_files.c.sha256).where(
             derived_files.c.source_sha256 == digest, derived_files.c.kind == THUMBNAIL_KIND
@@ -175,18 +177,21 @@ def make_thumbnail(tx: Tx, digest: str) -> bool:
     store = store_for(tx.conn.engine)
     if done is not None or store is None or not store.exists(digest):
         return False
-    made = thumbnail(b"".join(store.read(digest)))
     values: dict[str, Any] = {"sha256": None, "width": None, "height": None}
-    if made is not None:
-        data, width, height = made
-        values = {"sha256": store.put_bytes(data), "width": width, "height": height}
+    if made and store.exists(made[0]):
+        values = {"sha256": made[0], "width": made[1], "height": made[2]}
+    else:
+        fresh = thumbnail(b"".join(store.read(digest)))
+        if fresh is not None:
+            data, width, height = fresh
+            values = {"sha256": store.put_bytes(data), "width": width, "height": height}
     insert_ignore(
         tx.conn,
         derived_files,
         [{"source_sha256": digest, "kind": THUMBNAIL_KIND, "created_at": tx.now, **values}],
         ["source_sha256", "kind"],
     )
-    return made is not None
+    return values["sha256"] is not None
 
 
 __all__ = ["THUMBNAIL", "attach_uploads", "make_thumbnail", "remove_files", "set_alt_text"]

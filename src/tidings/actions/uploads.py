@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy.engine import Connection
 
 from tidings import views
 from tidings.actions.blobs import discard_staged, release
@@ -51,6 +52,8 @@ class Finished:
     width: int | None = None
     height: int | None = None
     duration_ms: int | None = None
+    # A thumbnail made and stored beside the upload, off the writer: (digest, w, h).
+    thumbnail: tuple[str, int, int] | None = None
 
 
 def upload_view(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -160,9 +163,8 @@ def _schedule_expiry(tx: Tx, workspace_id: int, upload_id: int, when: Any) -> No
     )
 
 
-def upload_row(tx_or_conn: Any, actor: Actor, upload_id: int) -> Mapping[Any, Any]:
-    """The actor's own upload, still usable; others' uploads are not found."""
-    conn = getattr(tx_or_conn, "conn", tx_or_conn)
+def upload_row(conn: Connection, actor: Actor, upload_id: int) -> Mapping[Any, Any]:
+    """The actor's own upload; others' uploads are not found."""
     row = (
         conn.execute(
             select(uploads).where(
@@ -185,7 +187,7 @@ def finish_upload(
     """Record the checked bytes. Runs after they were put in the store; should a
     concurrent purge have removed equal bytes meanwhile, they are put back from
     ``staged`` right after commit."""
-    row = upload_row(tx, actor, upload_id)
+    row = upload_row(tx.conn, actor, upload_id)
     if row["state"] != OPEN:
         return upload_view(row)
     if row["expires_at"] <= tx.now:
@@ -213,7 +215,7 @@ def finish_upload(
             tx,
             THUMBNAIL,
             tx.now,
-            {"sha256": done.sha256},
+            {"sha256": done.sha256, "made": list(done.thumbnail) if done.thumbnail else None},
             workspace_id=actor.workspace_id,
             dedupe_key=f"thumbnail:{done.sha256}:{upload_id}",
         )
@@ -221,7 +223,7 @@ def finish_upload(
 
 
 def cancel_upload(tx: Tx, actor: Actor, upload_id: int) -> None:
-    row = upload_row(tx, actor, upload_id)
+    row = upload_row(tx.conn, actor, upload_id)
     _drop(tx, row)
 
 

@@ -17,5 +17,5 @@ def expire(tx: Tx, job: Job) -> None:
 
 @handler(THUMBNAIL)
 def thumbnail(tx: Tx, job: Job) -> None:
-    """Make the image's thumbnail (once per distinct image)."""
-    make_thumbnail(tx, job.payload["sha256"])
+    """Record the image's thumbnail (once per distinct image), made now if need be."""
+    make_thumbnail(tx, job.payload["sha256"], job.payload.get("made"))

@@ -5,6 +5,8 @@ runs in a worker thread, outside any transaction."""
 from __future__ import annotations
 
 import hashlib
+import logging
+from dataclasses import replace
 from pathlib import Path
 
 from tidings import media
@@ -13,6 +15,7 @@ from tidings.core.files import Kind
 from tidings.errors import UploadHashMismatch
 from tidings.store.blobs import BlobStore
 
+log = logging.getLogger(__name__)
 HASH_CHUNK = 1024 * 1024
 
 
@@ -37,7 +40,13 @@ def check_and_store(
             offset=0,
         )
     found = media.inspect(path)
-    cleaned = media.strip_metadata(path, found.content_type) if found.kind == Kind.IMAGE else None
+    cleaned = None
+    if found.kind == Kind.IMAGE:
+        try:
+            cleaned = media.strip_metadata(path, found.content_type)
+        except Exception:  # Pillow read it but cannot write it: keep it, never inline
+            log.warning("could not rewrite an image; keeping it as a plain file", exc_info=True)
+            found = replace(found, kind=Kind.FILE, width=None, height=None)
     final = cleaned or path
     if cleaned is not None:
         found = media.inspect(cleaned)

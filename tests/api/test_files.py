@@ -571,3 +571,14 @@ def test_a_voice_note_is_a_clip_played_inline(team: Team) -> None:
     assert played.headers["Content-Disposition"].startswith("inline;")
     assert played.headers["Content-Type"] == "audio/wav"
     assert _found(team.owner, "has:clip") & {message["id"]} == {message["id"]}
+
+
+def test_bytes_that_only_start_like_an_image_are_a_plain_file(team: Team) -> None:
+    fake = b"\x89PNG\r\n\x1a\n" + b"not really an image" * 10
+    done = upload(team.member, fake, "broken.png")
+    assert done["kind"] == "file" and done["width"] is None
+    message = post_with(team, team.member, [done["id"]])
+    served = team.owner.get(message["attachments"][0]["url"][7:])
+    assert served.headers["Content-Disposition"].startswith("attachment;")
+    file_id = message["attachments"][0]["id"]
+    assert team.owner.get(f"/files/{file_id}/thumbnail").status_code == 404

@@ -60,7 +60,7 @@ def file_to_serve(conn: Connection, actor: Actor, file_id: int, part: str) -> Se
     image without a thumbnail yet is served as itself."""
     row = readable_attachment(conn, actor, file_id)
     if part == "file":
-        inline = shown_inline(row["content_type"])
+        inline = row["kind"] != Kind.FILE and shown_inline(row["content_type"])
         return Served(row["sha256"], row["size"], row["content_type"], row["filename"], inline)
     if row["kind"] != Kind.IMAGE:
         raise NotFound("This file has no thumbnail")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -122,6 +123,8 @@ def server_settings(database_url: str, **overrides: Any) -> Settings:
         "sqlite_synchronous": "normal",
         "heartbeat_seconds": 1.0,
     }
+    if not database_url.startswith("sqlite:"):  # files beside the database otherwise
+        values["storage_dir"] = tempfile.mkdtemp(prefix="tidings-files-")
     values.update(overrides)
     return Settings(**values)
 

@@ -16,7 +16,14 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./tidings-data/tidings.db"
-SECRET_FIELDS = ("database_url", "redis_url", "smtp_password")
+SECRET_FIELDS = (
+    "database_url",
+    "redis_url",
+    "smtp_password",
+    "s3_secret_access_key",
+    "file_url_secret",
+)
+MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -165,6 +172,45 @@ class Settings(BaseSettings):
         description="Also fetch previews from loopback addresses (127.0.0.0/8, ::1): for "
         "tests only, never in production; private networks stay refused",
     )
+    storage_dir: str | None = Field(
+        None,
+        description="Directory for uploaded files and upload staging (default: files/ "
+        "beside the SQLite database, else ./tidings-data/files)",
+    )
+    storage_backend: Literal["local", "s3"] = Field(
+        "local", description="Where file bytes live: the storage directory, or an S3 bucket"
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="S3-compatible endpoint URL (unset: AWS's own endpoints)"
+    )
+    s3_bucket: str | None = Field(None, description="S3 bucket for file bytes")
+    s3_region: str = Field("us-east-1", description="S3 region")
+    s3_prefix: str = Field("", description="Key prefix for file bytes in the S3 bucket")
+    s3_access_key_id: str | None = Field(None, description="S3 access key id")
+    s3_secret_access_key: str | None = Field(None, description="S3 secret access key")
+    max_file_bytes: int = Field(
+        100 * MIB, ge=1, description="Largest file one upload may hold, in bytes"
+    )
+    workspace_quota_bytes: int = Field(
+        10 * 1024 * MIB,
+        ge=0,
+        description="Bytes of files a workspace may hold, uploads in progress included "
+        "(0 disables)",
+    )
+    upload_chunk_bytes: int = Field(
+        16 * MIB, ge=1024, description="Largest chunk one upload request may carry, in bytes"
+    )
+    upload_session_hours: int = Field(
+        24, ge=1, description="Hours an upload (finished or not) waits to be attached"
+    )
+    file_url_secret: str | None = Field(
+        None,
+        description="Key that signs short-lived file links (unset: one is made and kept "
+        "in the database)",
+    )
+    file_url_seconds: int = Field(
+        600, ge=10, description="Lifetime of a signed file link, in seconds"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -176,6 +222,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
+
+    @property
+    def files_dir(self) -> Path:
+        if self.storage_dir:
+            return Path(self.storage_dir)
+        if self.is_sqlite:
+            database = self.database_url.split("///", 1)[-1]
+            if database and database != ":memory:":
+                return Path(database).parent / "files"
+        return Path("tidings-data") / "files"
 
     @property
     def public_url(self) -> str:

@@ -125,3 +125,36 @@ def _spoken(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = (seconds + 59) // 60
     return f"{minutes} minutes"
+
+
+class FileTooLarge(TidingsError):
+    status = 413
+    code = "file_too_large"
+    title = "The file is too large"
+
+
+class QuotaExceeded(TidingsError):
+    status = 413
+    code = "quota_exceeded"
+    title = "The workspace's file quota is used up"
+
+
+class UploadOffsetMismatch(Conflict):
+    code = "upload_offset_mismatch"
+    title = "The upload is at another offset"
+
+
+class UploadIncomplete(Conflict):
+    code = "upload_incomplete"
+    title = "The upload is not complete"
+
+
+class UploadHashMismatch(InvalidInput):
+    code = "upload_hash_mismatch"
+    title = "The uploaded bytes do not match the declared SHA-256"
+
+
+class RangeNotSatisfiable(TidingsError):
+    status = 416
+    code = "range_not_satisfiable"
+    title = "The requested range is not in the file"

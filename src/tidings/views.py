@@ -79,6 +79,7 @@ def link_preview(row: Mapping[Any, Any]) -> dict[str, Any]:
 def message(
     row: Mapping[Any, Any],
     reaction_rows: Iterable[Mapping[Any, Any]] = (),
+    files: Iterable[Mapping[str, Any]] = (),
     previews: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     deleted = row["deleted_at"] is not None
@@ -103,6 +104,7 @@ def message(
         "expires_at": iso(row.get("expires_at")),
         "expire_after_read": bool(row.get("expire_after_read")),
         "expired": expired,
+        "attachments": [] if expired else [dict(f) for f in files],
     }
 
 

@@ -260,7 +260,7 @@ def test_unterminated_quote_names_its_position(text: str, position: int) -> None
 
 def test_unknown_operator_is_named_and_known_ones_listed() -> None:
     assert rejects("foo:bar") == (
-        'Unknown operator "foo:" — use from:, in:, topic:, is:, has:, before:, after:'
+        'Unknown operator "foo:" — use from:, in:, topic:, is:, has:, type:, before:, after:'
     )
 
 
@@ -295,8 +295,8 @@ def test_unknown_is_value_is_named_and_allowed_values_listed() -> None:
 
 
 def test_unknown_has_value_is_named_and_allowed_values_listed() -> None:
-    detail = rejects("has:file")
-    assert '"file"' in detail
+    detail = rejects("has:files")
+    assert '"files"' in detail
     assert all(f"has:{flag}" in detail for flag in HAS_FLAGS)
 
 
@@ -420,3 +420,14 @@ def test_plain_words_come_back_as_terms_in_order(terms: list[str], separator: st
 @given(words)
 def test_quoted_words_come_back_as_one_phrase(parts: list[str]) -> None:
     assert parse_search_query('"' + "  ".join(parts) + '"').phrases == (" ".join(parts),)
+
+
+@pytest.mark.parametrize("flag", ["file", "image", "clip", "attachment"])
+def test_has_file_flags(flag: str) -> None:
+    assert parse_search_query(f"has:{flag} budget").has_flags == {flag}
+
+
+def test_type_names_a_file_type() -> None:
+    query = parse_search_query("type:PDF type:.png")
+    assert query.file_types == ("pdf", "png")
+    assert "is not a file type" in rejects("type:%%")

@@ -4,6 +4,8 @@ table of PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -11,14 +13,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import make_url, text
 
 from tests.actions.conftest import MONDAY, Crew, _build
 from tests.support import database_url_for
 from tidings.actions import messages, reactions, topics
 from tidings.actions.idempotency import idempotent
+from tidings.actions.uploads import Limits, finish_upload, start_upload
 from tidings.clock import FrozenClock
 from tidings.core.search_query import parse_search_query
+from tidings.ingest import check_and_store
+from tidings.store.blobs import LocalBlobs, attach
 from tidings.store.database import Database
 from tidings.store.search import search_messages
 
@@ -101,9 +107,44 @@ def found_in_postgres(db: Database, marker: str) -> list[str]:
     return db.read(scan)
 
 
-def test_an_expired_message_leaves_no_trace_of_its_text(crew: Crew, database_kind: str) -> None:
+def _stored_upload(crew: Crew, store: LocalBlobs, staging: Path, name: str, data: bytes) -> int:
+    """An upload as the API makes one: opened, its bytes staged, checked and stored."""
+    limits = Limits(max_file_bytes=10**9, quota_bytes=0)
+    made = crew.do(
+        lambda tx: start_upload(tx, crew.lena, filename=name, size=len(data), limits=limits)
+    )
+    staged = staging / f"{made['id']}.part"
+    staged.write_bytes(data)
+    done, final = check_and_store(store, staged, None)
+    crew.do(lambda tx: finish_upload(tx, crew.lena, made["id"], done, final))
+    for leftover in {staged, final}:
+        leftover.unlink(missing_ok=True)
+    return int(made["id"])
+
+
+def _image(seed: str) -> bytes:
+    out = io.BytesIO()
+    colour = tuple(hashlib.sha256(seed.encode()).digest()[:3])
+    Image.new("RGB", (900, 700), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def found_in_storage(root: Path, marker: str) -> list[str]:
+    return [p.name for p in root.rglob("*") if p.is_file() and marker.encode() in p.read_bytes()]
+
+
+def test_an_expired_message_leaves_no_trace_of_its_text(
+    crew: Crew, database_kind: str, tmp_path: Path
+) -> None:
     marker = f"zq{uuid.uuid4().hex}"
     general = crew.channel("general")
+    storage = tmp_path / "files"
+    store = LocalBlobs(storage / "blobs")
+    attach(crew.db.write_engine, store, storage / "uploads")
+    notes_file = _stored_upload(
+        crew, store, storage / "uploads", f"plan-{marker}.txt", f"The code is {marker}".encode()
+    )
+    photo = _stored_upload(crew, store, storage / "uploads", "photo.png", _image(marker))
     # Long enough to spill into overflow pages, which a delete frees without zeroing
     # unless secure_delete is on; the marker sits at the end, on such a page.
     notes = "Rotation notes follow. " * 300
@@ -122,6 +163,7 @@ def test_an_expired_message_leaves_no_trace_of_its_text(crew: Crew, database_kin
                 title="Launch",
                 body=f"@ana {notes} The launch code is {marker}",
                 expires_in_minutes=60,
+                attachments=[notes_file, {"upload_id": photo, "alt_text": f"alt {marker}"}],
             ),
         )
 
@@ -129,6 +171,10 @@ def test_an_expired_message_leaves_no_trace_of_its_text(crew: Crew, database_kin
     _, retried = crew.do(start)  # an idempotent retry: the stored response, text and all
     assert retried == made
     message_id = made["first_message"]["id"]
+    crew.travel(timedelta(0))  # the photo's thumbnail
+    blobs = [p for p in (storage / "blobs").rglob("*") if p.is_file()]
+    assert len(blobs) == 3, "the text file, the photo and its thumbnail"
+    assert found_in_storage(storage, marker), "the scan must see the file's text first"
     crew.do(
         lambda tx: messages.edit_message(
             tx, crew.lena, message_id, f"@ana {notes} The launch code is {marker} (rotated)"
@@ -144,13 +190,20 @@ def test_an_expired_message_leaves_no_trace_of_its_text(crew: Crew, database_kin
     if database_kind == "sqlite":
         assert found_in_sqlite_files(crew.db.url, marker), "the scan must see the text first"
     else:
-        assert {"messages", "message_edits", "message_search", "events", "idempotency_keys"} <= set(
-            found_in_postgres(crew.db, marker)
-        )
+        assert {
+            "messages",
+            "message_edits",
+            "message_search",
+            "events",
+            "idempotency_keys",
+            "attachments",
+            "uploads",
+        } <= set(found_in_postgres(crew.db, marker))
 
     crew.travel(timedelta(minutes=60))
 
     assert crew.read(search) == []
+    assert [p for p in storage.rglob("*") if p.is_file()] == [], "files, thumbnail, staging"
     _, replayed = crew.do(start)
     assert replayed["first_message"]["expired"] and replayed["first_message"]["body"] == ""
     if database_kind == "sqlite":

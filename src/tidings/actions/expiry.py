@@ -19,12 +19,14 @@ from typing import Any
 import orjson
 from sqlalchemy import and_, case, delete, func, or_, select, text, update
 
+from tidings.actions.attachments import remove_files
 from tidings.actions.link_previews import PREVIEWED, purge_previews
 from tidings.core.expiry import expiry_time
 from tidings.errors import InvalidInput
 from tidings.store import jobs
 from tidings.store.lookups import conversation_member_ids
 from tidings.store.models import (
+    attachments,
     channel_members,
     conversation_members,
     conversation_reads,
@@ -44,7 +46,13 @@ EXPIRE = "message.expire"
 EXPIRED = "message.expired"
 # Any event that could carry a message's text, whatever its type, is rewritten; these
 # are the ones known to, and are found by their leading id even after an edit.
-_CARRIERS = ("message.created", "message.updated", PREVIEWED)
+_CARRIERS = (
+    "message.created",
+    "message.updated",
+    "message.deleted",
+    "message.files_changed",
+    PREVIEWED,
+)
 
 
 def expiry_values(
@@ -192,6 +200,7 @@ def expire_message(tx: Tx, message_id: int) -> bool:
     if row is None or row["expired_at"] is not None or not _is_due(tx, row):
         return False
     versions = [row["body"], *_earlier_versions(tx, message_id)]
+    names = _file_texts(tx, message_id)
     claimed = tx.conn.execute(
         update(messages)
         .where(messages.c.id == message_id, messages.c.expired_at.is_(None))
@@ -201,10 +210,11 @@ def expire_message(tx: Tx, message_id: int) -> bool:
         return False
     for table in (message_edits, reactions, mentions):
         tx.conn.execute(delete(table).where(table.c.message_id == message_id))
+    remove_files(tx, [message_id])
     unindex_message(tx.conn, message_id)
     purge_previews(tx, message_id)
     _compact_search_index(tx)
-    needles = [_needle(v) for v in dict.fromkeys(versions) if v]
+    needles = [_needle(v) for v in dict.fromkeys(versions) if v] + names
     _scrub_idempotent_responses(tx, row["author_id"], message_id, needles)
     _scrub_events(tx, row["workspace_id"], message_id, needles)
     _announce(tx, row)
@@ -217,6 +227,18 @@ def _earlier_versions(tx: Tx, message_id: int) -> list[str]:
             select(message_edits.c.body).where(message_edits.c.message_id == message_id)
         ).scalars()
     )
+
+
+def _file_texts(tx: Tx, message_id: int) -> list[str]:
+    """The files' names and alt texts as they appear inside stored JSON."""
+    rows = tx.conn.execute(
+        select(attachments.c.filename, attachments.c.alt_text).where(
+            attachments.c.message_id == message_id
+        )
+    ).all()
+    found = [f'"filename":{orjson.dumps(name).decode()}' for name, _ in rows]
+    found += [f'"alt_text":{orjson.dumps(alt).decode()}' for _, alt in rows if alt]
+    return found
 
 
 def _compact_search_index(tx: Tx) -> None:
@@ -236,7 +258,9 @@ def _blank(value: Any, message_id: int) -> Any:
     if isinstance(value, dict):
         blanked = {k: _blank(v, message_id) for k, v in value.items()}
         if blanked.get("id") == message_id and ("body" in blanked or "previews" in blanked):
-            blanked.update(body="", html="", reactions=[], previews=[], expired=True)
+            blanked.update(
+                body="", html="", reactions=[], previews=[], attachments=[], expired=True
+            )
         return blanked
     if isinstance(value, list):
         return [_blank(v, message_id) for v in value]

@@ -57,10 +57,13 @@ def send_forkout(
     group_ids: Iterable[int] = (),
     priority: str = "normal",
     max_length: int = 20_000,
+    attachments: Iterable[Any] = (),
 ) -> dict[str, Any]:
     """Send ``body`` to each person as their own direct message. Each is an ordinary
     DM: it notifies and, when it asks something, expects a reply within the recipient's
-    window; it leaves the author's unread messages in those conversations unread."""
+    window; it leaves the author's unread messages in those conversations unread. Each
+    copy carries the same files (stored once)."""
+    files = list(attachments)
     require_not_guest(actor)
     people = recipients_of(tx, actor, member_ids, group_ids)
     forkout_id = tx.insert(
@@ -76,7 +79,13 @@ def send_forkout(
     for member_id in people:
         conversation = open_conversation(tx, actor, [member_id])
         sent = send_to_conversation(
-            tx, actor, conversation["id"], body=body, priority=priority, max_length=max_length
+            tx,
+            actor,
+            conversation["id"],
+            body=body,
+            priority=priority,
+            max_length=max_length,
+            attachments=files,
         )
         rows.append(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 
 from tidings import views
+from tidings.actions.attachments import attach_uploads, check_refs, filenames, remove_files
 from tidings.actions.expectations import check_asks, expect_replies, settle_by_reply
 from tidings.actions.expiry import check_edit, expire_when_read, expiry_values, schedule_expiry
 from tidings.actions.later import clear_on_reply
@@ -27,6 +29,7 @@ from tidings.core.roles import Actor
 from tidings.errors import Gone, InvalidInput, MessageTooLong, NotFound
 from tidings.queries.channels import read_pointer
 from tidings.queries.link_previews import previews_of
+from tidings.store.file_refs import attachments_by_message
 from tidings.store.lookups import message_row
 from tidings.store.models import (
     channel_members,
@@ -46,6 +49,7 @@ from tidings.store.tx import Tx
 from tidings.store.upsert import insert_ignore, raise_pointer
 
 DEFAULT_MAX_LENGTH = 20_000
+_PUNCTUATION = re.compile(r"[\W_]+")
 
 
 class Priority(StrEnum):
@@ -54,8 +58,10 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
-def check_body(body: str, max_length: int = DEFAULT_MAX_LENGTH) -> str:
-    if not isinstance(body, str) or not body.strip():
+def check_body(body: str, max_length: int = DEFAULT_MAX_LENGTH, *, files: bool = False) -> str:
+    if not isinstance(body, str):
+        raise InvalidInput("A message needs some text", field="body")
+    if not body.strip() and not files:
         raise InvalidInput("A message needs some text", field="body")
     if len(body) > max_length:
         raise MessageTooLong(f"A message is at most {max_length} characters; this has {len(body)}")
@@ -101,11 +107,14 @@ def post_message(
     title: str = "",
     expires_in_minutes: int | None = None,
     expire_after_read: bool = False,
+    attachments: Iterable[Any] = (),
 ) -> dict[str, Any]:
     """Store a message where ``place`` says, with mentions, counters and its event;
     settle the replies it gives, record the replies it expects, and notify.
-    A self-destructing one also gets its expiry scheduled."""
-    body = check_body(body, max_length)
+    A self-destructing one also gets its expiry scheduled. ``attachments`` name
+    finished uploads of the author's (ids, or ``{"upload_id", "alt_text"}``)."""
+    refs = check_refs(attachments)
+    body = check_body(body, max_length, files=bool(refs))
     expiry = expiry_values(tx.now, expires_in_minutes, expire_after_read)
     level = _check_priority(priority)
     _check_reference(tx, actor, place, reply_to_id, "reply_to_id")
@@ -131,7 +140,8 @@ def post_message(
         **expiry,
     }
     message_id = tx.insert(messages, **values)
-    index_message(tx.conn, message_id, parsed.plain_text())
+    files = attach_uploads(tx, actor, message_id, refs)
+    index_message(tx.conn, message_id, searchable(parsed, [f["filename"] for f in files]))
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     _record_mentions(tx, place, message_id, mentioned)
     _bump_counters(tx, place, message_id)
@@ -144,7 +154,10 @@ def post_message(
     expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
     if place.topic_id is not None:
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
-    view = {**views.message({**values, "id": message_id}), "mentions": sorted(mentioned)}
+    view = {
+        **views.message({**values, "id": message_id}, (), files),
+        "mentions": sorted(mentioned),
+    }
     place.emit(tx, "message.created", view)
     settled = settle_by_reply(tx, actor, place, message_id)
     clear_on_reply(tx, actor, place, message_id)
@@ -161,6 +174,13 @@ def post_message(
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
     return {**view, "expectations": owed}
+
+
+def searchable(parsed: ParsedBody, names: Iterable[str]) -> str:
+    """The text the search index holds: the body's words, then the files' names, also
+    split at punctuation (PostgreSQL reads "q3-plan.pdf" as one word otherwise)."""
+    words = [f"{name} {_PUNCTUATION.sub(' ', name)}" for name in names]
+    return "\n".join([parsed.plain_text(), *words])
 
 
 def _ids(place_id: int | None) -> list[int]:
@@ -314,7 +334,7 @@ def edit_message(
         .where(messages.c.id == message_id)
         .values(body=body, html=html, edited_at=tx.now)
     )
-    reindex_message(tx.conn, message_id, parsed.plain_text())
+    reindex_message(tx.conn, message_id, searchable(parsed, filenames(tx, message_id)))
     drop_unlinked(tx, message_id, html)
     request_previews(tx, {**row, "html": html})
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
@@ -332,11 +352,17 @@ def edit_message(
     return view
 
 
-def delete_message(tx: Tx, actor: Actor, message_id: int) -> dict[str, Any]:
-    """Delete, leaving a tombstone: the text, its history and reactions are removed."""
+def delete_message(
+    tx: Tx, actor: Actor, message_id: int, *, delete_files: bool = False
+) -> dict[str, Any]:
+    """Delete, leaving a tombstone: the text, its history and reactions are removed.
+    Its files stay with the tombstone unless ``delete_files`` asks for them to go too
+    (their bytes go once nothing else has them)."""
     row = message_row(tx.conn, actor.workspace_id, message_id)
     place = place_of_message(tx, actor, row)
     require_delete_message(actor, row["author_id"])
+    if delete_files:
+        remove_files(tx, [message_id])
     if row["deleted_at"] is None:
         tx.conn.execute(
             update(messages)
@@ -347,7 +373,10 @@ def delete_message(tx: Tx, actor: Actor, message_id: int) -> dict[str, Any]:
             tx.conn.execute(delete(table).where(table.c.message_id == message_id))
         unindex_message(tx.conn, message_id)
         purge_previews(tx, message_id)
-    view = views.message({**row, "body": "", "html": "", "deleted_at": row["deleted_at"] or tx.now})
+    files = attachments_by_message(tx.conn, [message_id]).get(message_id, [])
+    view = views.message(
+        {**row, "body": "", "html": "", "deleted_at": row["deleted_at"] or tx.now}, (), files
+    )
     place.emit(tx, "message.deleted", view)
     return view
 
@@ -358,4 +387,6 @@ def _view(tx: Tx, row: Any) -> dict[str, Any]:
         .where(reactions.c.message_id == row["id"])
         .order_by(reactions.c.created_at)
     ).mappings()
-    return views.message(row, reaction_rows, previews_of(tx.conn, [row["id"]]).get(row["id"], []))
+    files = attachments_by_message(tx.conn, [row["id"]]).get(row["id"], [])
+    previews = previews_of(tx.conn, [row["id"]]).get(row["id"], [])
+    return views.message(row, reaction_rows, files, previews)

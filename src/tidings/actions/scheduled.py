@@ -4,13 +4,14 @@ time as its author, exactly once. Until then its author may edit or cancel it.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy import select, update
 
 from tidings import views
+from tidings.actions.attachments import check_refs, finished_uploads
 from tidings.actions.expectations import check_asks
 from tidings.actions.forkouts import recipients_of, send_forkout
 from tidings.actions.messages import (
@@ -19,6 +20,7 @@ from tidings.actions.messages import (
     post_message,
 )
 from tidings.actions.places import Place, conversation_place, topic_place
+from tidings.actions.uploads import keep_until
 from tidings.clock import FrozenClock
 from tidings.core import later as rules
 from tidings.core.roles import Actor, Role
@@ -119,12 +121,14 @@ def schedule_message(
     at_recipient_day: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
     forkout: Mapping[str, Iterable[int]] | None = None,
+    attachments: Iterable[Any] = (),
 ) -> dict[str, Any]:
     """Write a message to be sent later: at ``send_at``, or, in a one-to-one DM, at the
     start of the recipient's working day. The author must be able to post there now
     (and still then: it is checked again when it is sent). With ``forkout`` (member and
     group ids) it goes out as a forkout instead, to the people named now."""
-    body = check_body(body, max_length)
+    refs = check_refs(attachments)
+    body = check_body(body, max_length, files=bool(refs))
     priority = _check_priority(priority)
     stored_forkout = None
     if forkout is not None:
@@ -161,7 +165,11 @@ def schedule_message(
         "updated_at": tx.now,
         "forkout": stored_forkout,
         "sent_forkout_id": None,
+        "attachments": orjson.dumps(refs).decode(),
     }
+    # The files are checked now and kept until a day after the send.
+    for upload in finished_uploads(tx, actor, refs):
+        keep_until(tx, upload, when + timedelta(days=1))
     scheduled_id = tx.insert(scheduled_messages, **values)
     _enqueue(tx, actor.workspace_id, scheduled_id, when)
     return _announce(tx, "scheduled.created", {**values, "id": scheduled_id})
@@ -281,6 +289,7 @@ def _send_as(step: Tx, actor: Actor, row: Mapping[Any, Any]) -> dict[str, Any]:
             member_ids=people,
             priority=row["priority"],
             max_length=longest,
+            attachments=_refs(row),
         )
     place = _place(step, actor, row["topic_id"], row["conversation_id"])
     asks = [
@@ -300,7 +309,12 @@ def _send_as(step: Tx, actor: Actor, row: Mapping[Any, Any]) -> dict[str, Any]:
         priority=row["priority"],
         asks=asks,
         max_length=longest,
+        attachments=_refs(row),
     )
+
+
+def _refs(row: Mapping[Any, Any]) -> list[dict[str, Any]]:
+    return list(orjson.loads(row["attachments"] or "[]"))
 
 
 def _finish(tx: Tx, row: Mapping[Any, Any], state: str, **changes: Any) -> str:

@@ -32,7 +32,7 @@ def create_topic(
     facts = channel_facts(tx.conn, actor, channel_id)
     require_start_topic(actor, facts)
     title = names.topic_title(title)
-    check_body(body, fields.get("max_length", 20_000))
+    check_body(body, fields.get("max_length", 20_000), files=bool(fields.get("attachments")))
     key = names.title_key(title)
     existing = _existing(tx, channel_id, key)
     if existing is not None:

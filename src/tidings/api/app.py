@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 
 from tidings import __version__
 from tidings.actions.events import purge_events, purge_idempotency_keys
+from tidings.actions.server_keys import FILE_LINKS, server_key
 from tidings.api import openapi, problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
@@ -30,6 +31,7 @@ from tidings.api.routes import (
     conversations,
     events,
     expectations,
+    files,
     forkouts,
     groups,
     health,
@@ -37,6 +39,7 @@ from tidings.api.routes import (
     later,
     messages,
     topics,
+    uploads,
     users,
 )
 from tidings.api.services import Services
@@ -44,6 +47,7 @@ from tidings.clock import Clock
 from tidings.config import Settings
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
+from tidings.store.blobs import attach_from_settings, staging_dir
 from tidings.store.database import Database
 from tidings.store.tx import PendingEvent
 from tidings.unfurl import setup as link_previews
@@ -75,7 +79,20 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     login_limiter = LoginLimiter.in_memory(settings, db.clock)
     passwords = PasswordWork(settings.password_hash_threads)
-    return Services(settings, db, hub, tokens, limiter, login_limiter, passwords)
+    blobs = attach_from_settings(db.write_engine, settings)
+    link_key = settings.file_url_secret or db.write(lambda tx: server_key(tx, FILE_LINKS))
+    return Services(
+        settings,
+        db,
+        hub,
+        tokens,
+        limiter,
+        login_limiter,
+        passwords,
+        blobs,
+        staging_dir(settings),
+        link_key.encode(),
+    )
 
 
 async def _sweep_events(svc: Services) -> None:
@@ -147,10 +164,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         inbox,
         later,
         catchup,
+        uploads,
+        files,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)
     openapi.install(app, PREFIX)
     pages.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    # Upload chunks stream to disk under their own limit (api/routes/uploads.py).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, exempt=f"{PREFIX}/uploads/")
     return app

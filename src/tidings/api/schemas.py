@@ -169,8 +169,21 @@ class AskIn(In):
     )
 
 
+class AttachmentIn(In):
+    upload_id: Id
+    alt_text: str = Field("", max_length=1000, description="Describes an image for screen readers")
+
+
+Attachments = Field(
+    default_factory=list,
+    max_length=10,
+    description="Finished uploads to attach: upload ids, or {upload_id, alt_text}",
+)
+
+
 class MessageIn(In):
-    body: str = Field(min_length=1, pattern=NOT_BLANK)
+    body: str = Field("", description="The text; may be empty when files are attached")
+    attachments: list[Id | AttachmentIn] = Attachments
     priority: Priority = "normal"
     reply_to_id: Id | None = None
     quote_of_id: Id | None = None
@@ -341,6 +354,22 @@ class LinkPreview(BaseModel):
     )
 
 
+class Attachment(BaseModel):
+    id: int
+    message_id: int
+    filename: str
+    size: int
+    content_type: str = Field(description="Detected from the bytes, never from the name")
+    kind: Literal["image", "audio", "video", "file"]
+    width: int | None
+    height: int | None
+    duration_ms: int | None = Field(None, description="Audio and video (clips)")
+    alt_text: str
+    url: str = Field(description="Download (authenticated; Range supported)")
+    thumbnail_url: str | None
+    has_thumbnail: bool
+
+
 class Message(BaseModel):
     id: int
     channel_id: int | None
@@ -362,6 +391,7 @@ class Message(BaseModel):
     previews: list[LinkPreview] = Field(
         default_factory=list, description="Previews of its web links, once fetched"
     )
+    attachments: list[Attachment] = Field(default_factory=list)
     expectations: list[Expectation] | None = Field(
         None, description="On a newly sent message: the replies it expects"
     )
@@ -536,7 +566,8 @@ class PreviewIn(In):
 
 
 class ForkoutIn(In):
-    body: str = Field(min_length=1, pattern=NOT_BLANK)
+    body: str
+    attachments: list[Id | AttachmentIn] = Attachments
     member_ids: list[Id] = Field(default_factory=list, max_length=200)
     group_ids: list[Id] = Field(default_factory=list, max_length=50)
     priority: Priority = "normal"
@@ -603,6 +634,7 @@ class ScheduledIn(In):
     at_recipient_day: bool = Field(
         False, description="One-to-one DMs: at the start of the recipient's working day"
     )
+    attachments: list[Id | AttachmentIn] = Attachments
 
 
 class ScheduledPatch(In):
@@ -887,3 +919,45 @@ class ReadMark(BaseModel):
     topics: int | None = Field(None, description="Topics marked read")
     conversations: int | None = Field(None, description="Conversations marked read")
     all: bool | None = None
+
+
+# Files.
+
+
+class UploadIn(In):
+    filename: str = Field(max_length=1000)
+    size: int = Field(ge=0, description="The file's exact length in bytes")
+    sha256: str | None = Field(
+        None, description="Hex SHA-256 of the bytes; if given, checked on completion"
+    )
+
+
+class Upload(BaseModel):
+    id: int
+    filename: str
+    size: int
+    offset: int = Field(description="Bytes received so far; the next chunk starts here")
+    state: Literal["open", "complete"]
+    sha256: str | None
+    content_type: str | None
+    kind: str | None
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    created_at: str
+    expires_at: str
+
+
+class AltTextIn(In):
+    alt_text: str = Field(max_length=1000)
+
+
+class FileLink(BaseModel):
+    url: str = Field(description="Works without a token until expires_at")
+    thumbnail_url: str | None
+    expires_at: str
+
+
+class FilePage(BaseModel):
+    items: list[Attachment]
+    next_cursor: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tidings.api.activity import ActivityThrottle
 from tidings.api.authn import TokenCache
@@ -11,6 +12,7 @@ from tidings.api.passwords import PasswordWork
 from tidings.api.ratelimit import RateLimiter
 from tidings.config import Settings
 from tidings.live.hub import Hub
+from tidings.store.blobs import BlobStore
 from tidings.store.database import Database
 
 
@@ -23,4 +25,7 @@ class Services:
     limiter: RateLimiter
     login_limiter: LoginLimiter
     passwords: PasswordWork
+    blobs: BlobStore
+    staging: Path
+    link_key: bytes
     activity: ActivityThrottle = field(default_factory=ActivityThrottle)

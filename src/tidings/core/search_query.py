@@ -29,8 +29,10 @@ from tidings.errors import BadSearchQuery
 
 MAX_QUERY_LENGTH = 500
 IS_FLAGS = frozenset({"urgent", "high", "unread", "mentioned", "resolved", "unresolved", "edited"})
-HAS_FLAGS = frozenset({"link", "code", "mention", "reaction"})
-OPERATORS = ("from", "in", "topic", "is", "has", "before", "after")
+HAS_FLAGS = frozenset(
+    {"link", "code", "mention", "reaction", "file", "attachment", "image", "clip", "audio", "video"}
+)
+OPERATORS = ("from", "in", "topic", "is", "has", "type", "before", "after")
 
 _EXAMPLES = {
     "from": "from:@ana",
@@ -38,11 +40,13 @@ _EXAMPLES = {
     "topic": 'topic:"Q3 plan"',
     "is": "is:urgent",
     "has": "has:link",
+    "type": "type:pdf",
     "before": "before:2026-01-31",
     "after": "after:2026-01-01",
 }
 # re.ASCII keeps IGNORECASE from matching look-alikes such as the Kelvin sign against "k".
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}", re.ASCII | re.IGNORECASE)
+_FILE_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,39}", re.ASCII)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STRAIGHT_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"'})
 
@@ -57,6 +61,7 @@ class SearchQuery:
     topics: tuple[str, ...] = ()  # topic:"Q3 plan" or topic:word, whitespace collapsed
     is_flags: frozenset[str] = frozenset()
     has_flags: frozenset[str] = frozenset()
+    file_types: tuple[str, ...] = ()  # type:pdf -> "pdf": a file's subtype, kind or extension
     before: date | None = None  # sent strictly before this day starts (UTC)
     after: date | None = None  # sent after this whole day (UTC), i.e. from the next day on
 
@@ -215,6 +220,13 @@ def _date(operator: str, value: str) -> date:
     raise BadSearchQuery(f'"{value}" is not a date; use YYYY-MM-DD, e.g. {_EXAMPLES[operator]}')
 
 
+def _add_type(query: SearchQuery, value: str) -> SearchQuery:
+    kind = value.lower().removeprefix(".")
+    if not _FILE_TYPE.fullmatch(kind):
+        raise BadSearchQuery(f'"{value}" is not a file type; use e.g. {_EXAMPLES["type"]}')
+    return replace(query, file_types=(*query.file_types, kind))
+
+
 def _add_before(query: SearchQuery, value: str) -> SearchQuery:
     day = _date("before", value)
     return replace(query, before=day if query.before is None else min(query.before, day))
@@ -231,6 +243,7 @@ _HANDLERS: dict[str, Callable[[SearchQuery, str], SearchQuery]] = {
     "topic": lambda q, v: replace(q, topics=(*q.topics, v)),
     "is": lambda q, v: replace(q, is_flags=q.is_flags | {_flag("is", v, IS_FLAGS)}),
     "has": lambda q, v: replace(q, has_flags=q.has_flags | {_flag("has", v, HAS_FLAGS)}),
+    "type": _add_type,
     "before": _add_before,
     "after": _add_after,
 }

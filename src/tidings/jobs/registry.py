@@ -39,6 +39,7 @@ HANDLER_MODULES = [
     "tidings.jobs.later",
     "tidings.jobs.digests",
     "tidings.jobs.link_previews",
+    "tidings.jobs.files",
 ]
 
 

@@ -13,6 +13,7 @@ from tidings.errors import NotFound
 from tidings.queries.channels import get_topic
 from tidings.queries.link_previews import previews_of
 from tidings.queries.paging import check_limit, decode, page
+from tidings.store.file_refs import attachments_by_message
 from tidings.store.lookups import is_conversation_member, require_message_access
 from tidings.store.models import (
     conversation_members,
@@ -36,8 +37,14 @@ def _with_reactions(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
         for reaction in found:
             by_message.setdefault(reaction["message_id"], []).append(reaction)
     previews = previews_of(conn, ids)
+    files = attachments_by_message(conn, ids)
     return [
-        views.message(row, by_message.get(row["id"], []), previews.get(row["id"], []))
+        views.message(
+            row,
+            by_message.get(row["id"], []),
+            files.get(row["id"], []),
+            previews.get(row["id"], []),
+        )
         for row in rows
     ]
 

@@ -7,6 +7,7 @@ this metadata mirrors them and is what queries are written against.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -471,6 +472,7 @@ scheduled_messages = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("forkout", Text),  # {"member_ids": [...]}: sent as a forkout, not to a place
     Column("sent_forkout_id", Id),
+    Column("attachments", Text, nullable=False, server_default="[]"),  # upload refs
     Index("ix_scheduled_messages_author_id", "author_id", "state"),
 )
 
@@ -532,4 +534,73 @@ link_previews = Table(
     Column("site_name", String(100), nullable=False),
     Column("image_url", String(2000)),
     Column("fetched_at", UTCDateTime, nullable=False),
+)
+
+# A resumable upload: bytes arrive in a staging file until ``size`` of them are
+# there; then they are checked and stored by digest, ready to attach to messages
+# until ``expires_at``. ``sha256`` names the stored bytes (after metadata removal).
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("member_id", Id, _fk("members.id"), nullable=False, index=True),
+    Column("filename", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("expected_sha256", String(64)),
+    Column("state", String(16), nullable=False),
+    Column("sha256", String(64), index=True),
+    Column("stored_size", BigInteger),
+    Column("content_type", String(100)),
+    Column("kind", String(8)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("duration_ms", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_uploads_workspace_id", "workspace_id", "state"),
+)
+
+# A file on a message. A clip is an attachment of kind audio or video, with its
+# duration and (video) size; its poster is a derived image like a thumbnail.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("message_id", Id, _fk("messages.id"), nullable=False, index=True),
+    Column("upload_id", Id),
+    Column("uploader_id", Id, _fk("members.id"), nullable=False),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("duration_ms", Integer),
+    Column("alt_text", String(1000), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Things made from stored bytes (a thumbnail, a poster frame), by the source's
+# digest: equal files share them, and they go when the source's bytes go.
+derived_files = Table(
+    "derived_files",
+    metadata,
+    Column("source_sha256", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("sha256", String(64), index=True),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Keys the server makes for itself once and shares between nodes (file links).
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
 )

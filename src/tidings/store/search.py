@@ -115,7 +115,31 @@ _HAS = {
     "code": "m.body LIKE '%`%'",
     "mention": "EXISTS (SELECT 1 FROM mentions x WHERE x.message_id = m.id)",
     "reaction": "EXISTS (SELECT 1 FROM reactions x WHERE x.message_id = m.id)",
+    "file": "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)",
+    "attachment": "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)",
+    "image": "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND a.kind = 'image')",
+    "clip": "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND a.kind IN ('audio', 'video'))",
+    "audio": "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND a.kind = 'audio')",
+    "video": "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND a.kind = 'video')",
 }
+
+
+def _file_types(sql: _Sql, q: SearchQuery) -> None:
+    """type:pdf: a file whose detected type is …/pdf, of that kind, or named *.pdf."""
+    if not q.file_types:
+        return
+    either = []
+    for i, kind in enumerate(q.file_types):
+        either.append(
+            f"(a.content_type = :ft{i} OR a.content_type LIKE :fts{i} OR a.kind = :ft{i}"
+            f" OR lower(a.filename) LIKE :fte{i})"
+        )
+        sql.params.update({f"ft{i}": kind, f"fts{i}": f"%/{kind}", f"fte{i}": f"%.{kind}"})
+    sql.add(
+        "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND ("
+        + " OR ".join(either)
+        + "))"
+    )
 
 
 def _flags(sql: _Sql, q: SearchQuery) -> None:
@@ -123,6 +147,7 @@ def _flags(sql: _Sql, q: SearchQuery) -> None:
         sql.add(_IS[flag])
     for flag in sorted(q.has_flags):
         sql.add(_HAS[flag])
+    _file_types(sql, q)
 
 
 def _sqlite(sql: _Sql, q: SearchQuery) -> tuple[str, str, str]:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from sqlalchemy.engine import Connection
 
 from tidings.api.deps import services
+from tidings.api.routes.files import signed_url
 from tidings.core.expiry import remaining
 from tidings.core.roles import Actor
 from tidings.queries.directory import list_members
@@ -113,8 +114,25 @@ templates.env.filters.update(
 )
 # "Self-destructs in 3 h" on messages that will expire (see core/expiry.py).
 templates.env.filters["remaining"] = lambda value, now: remaining(now, parse_iso(value))
+
+
+@pass_context
+def _file_url(context: Any, file: dict[str, Any], part: str = "file") -> str:
+    """A signed link for the viewer: images, audio and video load without a token."""
+    return signed_url(services(context["request"]), context["me"]["id"], file["id"], part)
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1000  # type: ignore[assignment]
+    return str(count)
+
+
+templates.env.filters["filesize"] = _size
 templates.env.globals.update(
-    zone_clock=_zone_clock, reaction_choices=REACTIONS, csrf_field=CSRF_FIELD
+    zone_clock=_zone_clock, reaction_choices=REACTIONS, csrf_field=CSRF_FIELD, file_url=_file_url
 )
 
 

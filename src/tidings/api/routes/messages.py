@@ -47,9 +47,17 @@ async def edit_message(
 
 @router.delete("/messages/{message_id}", response_model=schemas.Message, responses=errors(403))
 async def delete_message(
-    message_id: int, request: Request, actor: Actor = Depends(current_actor)
+    message_id: int,
+    request: Request,
+    delete_files: bool = False,
+    actor: Actor = Depends(current_actor),
 ) -> Response:
-    return await write(request, actor, lambda tx: messages.delete_message(tx, actor, message_id))
+    """Delete the message's text; with ``delete_files=true`` its files go too."""
+    return await write(
+        request,
+        actor,
+        lambda tx: messages.delete_message(tx, actor, message_id, delete_files=delete_files),
+    )
 
 
 @router.get("/messages/{message_id}/history", response_model=list[schemas.Revision])

@@ -14,6 +14,7 @@ from tidings.cli.client.catchup import catchup
 from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
 from tidings.cli.client.context import check
+from tidings.cli.client.files import download
 from tidings.cli.client.forkouts import forkout_app
 from tidings.cli.client.later import later_app, scheduled_app
 from tidings.cli.client.notifications import notifications
@@ -25,7 +26,19 @@ __all__ = ["PROFILE_ENV", "Server", "register"]
 
 
 def register(app: typer.Typer) -> None:
-    for command in (login, logout, post, read, inbox, search, tail, status, notifications, check):
+    for command in (
+        login,
+        logout,
+        post,
+        read,
+        inbox,
+        search,
+        tail,
+        status,
+        notifications,
+        check,
+        download,
+    ):
         app.command()(command)
     app.command()(catchup)
     app.add_typer(hours_app, name="hours")

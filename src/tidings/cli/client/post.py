@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import time, tzinfo
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from tidings.cli.client.connection import Profile, Refused, Server, signed_in
+from tidings.cli.client.files import upload_all
 from tidings.cli.client.render import (
     channel_named,
     console,
@@ -47,6 +49,9 @@ BY = typer.Option(
 EXPIRES_IN = typer.Option(
     None, "--expires-in", metavar="MINUTES", help="Self-destruct after 1 to 43200 minutes"
 )
+ATTACH = typer.Option(
+    None, "--attach", metavar="PATH", help="Attach a file (resumable upload); repeat for more"
+)
 AFTER_READ = typer.Option(
     False, "--expire-after-read", help="Self-destruct once every recipient has read it"
 )
@@ -62,18 +67,22 @@ def post(
     expire_after_read: bool = AFTER_READ,
     at: str = AT,
     their_morning: bool = THEIR_MORNING,
+    attach: list[Path] = ATTACH,
 ) -> None:
     """Post into a channel's topic (started if new), or send a direct message; with
-    --at or --their-morning, schedule it instead."""
+    --at or --their-morning, schedule it instead. --attach uploads files first, with
+    a progress bar, resuming if the connection drops."""
     if by and not ask:
         raise TidingsError("--by is the deadline for --ask: name who should reply")
     if at or their_morning:
-        _schedule(target, words, priority, ask, by, at, their_morning)
+        _schedule(target, words, priority, ask, by, at, their_morning, attach or [])
         return
     with signed_in() as (profile, server):
         people = people_by_id(server) if ask or target.startswith("@") else {}
         zone = viewer_zone(people, profile)
         fields: dict[str, Any] = {"priority": priority.value}
+        if attach:
+            fields["attachments"] = upload_all(server, attach)
         if expires_in is not None:
             fields["expires_in_minutes"] = expires_in
         if expire_after_read:
@@ -89,6 +98,8 @@ def post(
         else:
             raise TidingsError("usage: tidings post '#channel' 'topic' 'text' | @handle 'text'")
     console.print(f"Posted to {where} (message {message['id']})", markup=False)
+    for file in message.get("attachments", []):
+        console.print(f"Attached {file['filename']} (file {file['id']})", markup=False)
     for owed in message.get("expectations", []):
         if owed["kind"] == "ask":
             who = handles_of(people, [owed["debtor_id"]], profile.member_id)
@@ -143,6 +154,7 @@ def _schedule(
     by: str | None,
     at: str | None,
     their_morning: bool,
+    attach: list[Path],
 ) -> None:
     if at and their_morning:
         raise TidingsError("pick --at or --their-morning, not both")
@@ -150,6 +162,8 @@ def _schedule(
         people = people_by_id(server)
         zone = viewer_zone(people, profile)
         fields: dict[str, Any] = {"priority": priority.value, "at_recipient_day": their_morning}
+        if attach:
+            fields["attachments"] = upload_all(server, attach)
         if at:
             fields["send_at"] = moment(at, zone).isoformat()
         if ask:

@@ -112,9 +112,19 @@ async def conversation_page(
     )
 
 
+def attachment_fields(form: Form) -> list[dict[str, Any]]:
+    """The composer's finished uploads (hidden ``attachment`` inputs) and alt texts."""
+    return [
+        {"upload_id": upload_id, "alt_text": form.text(f"alt_{upload_id}", max_length=1000)}
+        for upload_id in form.ids("attachment")
+    ]
+
+
 def _message_fields(form: Form, max_length: int) -> dict[str, Any]:
+    files = attachment_fields(form)
     return {
-        "body": form.text("body", max_length=max_length, required=True),
+        "body": form.text("body", max_length=max_length, required=not files),
+        "attachments": files,
         "priority": form.text("priority", max_length=16) or "normal",
         "reply_to_id": form.number("reply_to_id"),
         "quote_of_id": form.number("quote_of_id"),

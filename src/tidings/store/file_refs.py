@@ -1,0 +1,84 @@
+"""Who refers to stored bytes: the rows that keep a digest alive, and the views of
+attachments that go with messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, select, union_all
+from sqlalchemy.engine import Connection
+
+from tidings.core.files import Kind
+from tidings.store.models import attachments, derived_files, uploads
+
+THUMBNAIL = "thumbnail"
+
+
+def referenced(conn: Connection, digests: Iterable[str]) -> set[str]:
+    """Those of ``digests`` that some row still names."""
+    wanted = sorted(set(digests))
+    if not wanted:
+        return set()
+    named = union_all(
+        select(uploads.c.sha256.label("d")).where(uploads.c.sha256.in_(wanted)),
+        select(attachments.c.sha256.label("d")).where(attachments.c.sha256.in_(wanted)),
+        select(derived_files.c.sha256.label("d")).where(derived_files.c.sha256.in_(wanted)),
+    ).subquery()
+    return {row for row in conn.execute(select(named.c.d).distinct()).scalars() if row}
+
+
+def derived_of(conn: Connection, digests: Iterable[str]) -> list[Mapping[str, Any]]:
+    wanted = sorted(set(digests))
+    if not wanted:
+        return []
+    return list(
+        conn.execute(select(derived_files).where(derived_files.c.source_sha256.in_(wanted)))
+        .mappings()
+        .all()
+    )
+
+
+def attachment_view(row: Mapping[str, Any], has_thumbnail: bool) -> dict[str, Any]:
+    url = f"/api/v1/files/{row['id']}"
+    return {
+        "id": row["id"],
+        "message_id": row["message_id"],
+        "filename": row["filename"],
+        "size": row["size"],
+        "content_type": row["content_type"],
+        "kind": row["kind"],
+        "width": row["width"],
+        "height": row["height"],
+        "duration_ms": row["duration_ms"],
+        "alt_text": row["alt_text"],
+        "url": url,
+        "thumbnail_url": f"{url}/thumbnail" if row["kind"] == Kind.IMAGE else None,
+        "has_thumbnail": has_thumbnail,
+    }
+
+
+def attachments_by_message(
+    conn: Connection, message_ids: Iterable[int]
+) -> dict[int, list[dict[str, Any]]]:
+    ids = sorted(set(message_ids))
+    if not ids:
+        return {}
+    thumb = derived_files.alias("thumb")
+    query = (
+        select(attachments, func.coalesce(thumb.c.sha256, "").label("thumb_sha256"))
+        .select_from(
+            attachments.outerjoin(
+                thumb,
+                (thumb.c.source_sha256 == attachments.c.sha256) & (thumb.c.kind == THUMBNAIL),
+            )
+        )
+        .where(attachments.c.message_id.in_(ids))
+        .order_by(attachments.c.message_id, attachments.c.position, attachments.c.id)
+    )
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in conn.execute(query).mappings():
+        found.setdefault(row["message_id"], []).append(
+            attachment_view(row, bool(row["thumb_sha256"]))
+        )
+    return found

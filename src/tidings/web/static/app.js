@@ -144,6 +144,7 @@ const live = {
       case "message.updated":
       case "message.expired":
       case "message.deleted":
+      case "message.files_changed":
         refreshMessage(data.id);
         refreshInbox();
         return;

@@ -27,6 +27,7 @@ from tidings.core.notify import (
 from tidings.errors import InvalidInput, NotFound
 from tidings.queries.availability import schedules_and_statuses
 from tidings.store import jobs
+from tidings.store.access import may_read_message
 from tidings.store.models import (
     channel_members,
     channels,
@@ -183,6 +184,10 @@ def deliver_held(tx: Tx, notification_id: int) -> None:
     )
     if row is None or row["delivered_at"] is not None:
         return
+    if row["message_id"] is not None and not may_read_message(
+        tx.conn, row["member_id"], row["message_id"]
+    ):
+        return  # access lost since it was held: it stays undelivered, and unlisted
     reachable = first_reachable(recipient(tx.conn, row["workspace_id"], row["member_id"]), tx.now)
     if reachable is not None and reachable > tx.now:
         tx.conn.execute(
@@ -418,6 +423,10 @@ def check_urgent(tx: Tx, notification_id: int, escalate_to: Iterable[int]) -> st
     )
     if row is None or _seen(tx, row):
         return "seen"
+    if row["message_id"] is not None and not may_read_message(
+        tx.conn, row["member_id"], row["message_id"]
+    ):
+        return "no_access"
     if row["repeats"] == 0:
         tx.conn.execute(
             update(notifications).where(notifications.c.id == notification_id).values(repeats=1)

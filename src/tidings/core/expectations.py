@@ -22,7 +22,10 @@ OPEN = "open"
 MET = "met"
 DECLINED = "declined"
 BREACHED = "breached"
-STATES = (OPEN, MET, DECLINED, BREACHED)
+# Closed because the debtor can no longer read the message (removed from its channel,
+# deactivated, made a guest) or can no longer reply there (the channel was archived).
+CANCELLED = "cancelled"
+STATES = (OPEN, MET, DECLINED, BREACHED, CANCELLED)
 ASK = "ask"
 CHANNEL = "channel"
 DM = "dm"
@@ -83,3 +86,11 @@ def acknowledges(emoji: str) -> bool:
 
 def may_settle(state: str) -> bool:
     return state in UNSETTLED
+
+
+def no_access_note(debtor_name: str) -> str:
+    return f"{debtor_name} no longer has access"
+
+
+def archived_note(channel_name: str) -> str:
+    return f"#{channel_name} was archived"

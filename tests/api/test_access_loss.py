@@ -6,10 +6,13 @@ What they owed there is cancelled, and the person waiting is told why."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from websockets.sync.client import connect
 
+from tests.live.test_events import drain, ws_url
 from tests.support import Person, Team
 from tests.web.test_pages import signed_in
 
@@ -183,3 +186,20 @@ def test_compose_preview_answers_alike_for_a_private_topic_and_a_missing_one(
         assert private.headers["content-type"] == missing.headers["content-type"]
     seen = team.guest.post("/compose/preview", json={"topic_id": topic_id, "body": "Hi"})
     assert seen.status_code == 200, seen.text
+
+
+def test_a_removed_follower_hears_nothing_of_new_messages(team: Team) -> None:
+    channel_id, topic_id, _message_id = _private_ask(team, team.member)
+    follows = team.member.get(f"/topics/{topic_id}").json()["subscription"]
+    assert follows == "following"
+    team.owner.delete(f"/channels/{channel_id}/members/{team.member.id}")
+    with connect(ws_url(team, team.member)) as member_ws:
+        time.sleep(0.2)
+        _rename_and_edit(team, topic_id, _message_id)
+        posted = team.owner.post(
+            f"/topics/{topic_id}/messages", json={"body": "More salaries news", "priority": "high"}
+        )
+        assert posted.status_code == 201, posted.text
+        seen = drain(member_ws)
+    assert not [event for event in seen if _leaks(str(event))], seen
+    _assert_sees_nothing(team.member)

@@ -272,7 +272,9 @@ def notify_message(
                     )
                 ).all()
             )
-            candidates |= {m for m, state in states.items() if state == "following"}
+            # A follower who has lost access since (left, removed) hears nothing more.
+            following = {m for m, state in states.items() if state == "following"}
+            candidates |= place.readers_among(tx, following)
             # Mutes only quiet messages that are not addressed to the member.
             muted = set(
                 tx.conn.execute(

@@ -83,12 +83,18 @@ def test_a_removed_member_sees_neither_old_nor_new_text_anywhere(team: Team, who
     [owed] = debtor.get("/expectations").json()["items"]
     assert owed["topic_title"] == OLD_TITLE and OLD_BODY in owed["excerpt"]
     assert OLD_TITLE in debtor.get("/later").text
+    held_before = debtor.get("/notifications").json()["items"]
+    held_before += debtor.get("/notifications", params={"pending": True}).json()["items"]
+    assert any(n["title"] == OLD_TITLE for n in held_before), held_before
 
     removed = team.owner.delete(f"/channels/{channel_id}/members/{debtor.id}")
     assert removed.status_code == 200, removed.text
     _rename_and_edit(team, topic_id, message_id)
 
     _assert_sees_nothing(debtor)
+    for held in held_before:
+        again = debtor.post(f"/notifications/{held['id']}/seen")
+        assert again.status_code == 404 and not _leaks(again.text), again.text
     # An outsider sees nothing of it either, through the same lists.
     _assert_sees_nothing(team.outsider)
     # The owner, who still reads the channel, sees the new title and why it closed.

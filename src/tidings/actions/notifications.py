@@ -471,7 +471,10 @@ def mark_seen(tx: Tx, member_id: int, notification_id: int) -> dict[str, Any]:
         .mappings()
         .first()
     )
-    if row is None:
+    if row is None or (
+        row["message_id"] is not None
+        and not may_read_message(tx.conn, member_id, row["message_id"])
+    ):
         raise NotFound("No such notification")
     if row["seen_at"] is None:
         tx.conn.execute(

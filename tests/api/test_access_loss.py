@@ -209,3 +209,17 @@ def test_a_removed_follower_hears_nothing_of_new_messages(team: Team) -> None:
         seen = drain(member_ws)
     assert not [event for event in seen if _leaks(str(event))], seen
     _assert_sees_nothing(team.member)
+
+
+def test_replaying_the_event_log_leaves_out_notifications_now_out_of_reach(team: Team) -> None:
+    with connect(ws_url(team, team.member)) as member_ws:
+        time.sleep(0.2)
+        channel_id, _topic_id, _message_id = _private_ask(team, team.member)
+        before = drain(member_ws)
+    assert any(e["type"] == "notification" and _leaks(str(e)) for e in before), before
+    team.owner.delete(f"/channels/{channel_id}/members/{team.member.id}")
+    first = min(e["id"] for e in before)
+    with connect(ws_url(team, team.member, since=first - 1)) as member_ws:
+        replayed = drain(member_ws)
+    assert replayed, "the replay delivers the member's other events"
+    assert not [e for e in replayed if _leaks(str(e))], replayed

@@ -124,8 +124,10 @@ def test_the_removed_members_web_pages_show_nothing_of_the_channel(team: Team) -
             page = client.get(path)
             assert page.status_code == 200, (path, page.status_code)
             assert not _leaks(page.text), (path, _leaks(page.text))
-        catchup = client.get("/catchup", params={"since": "2020-01-01T00:00"})
-        assert not _leaks(catchup.text)
+    with signed_in(team.server, team.owner.email) as client:
+        owed = client.get("/owed").text
+        assert "No longer expected" in owed and "cancelled: Member no longer has access" in owed
+        assert NEW_TITLE in owed
 
 
 def test_deactivating_a_member_cancels_what_they_owe(team: Team) -> None:

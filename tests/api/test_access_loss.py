@@ -92,6 +92,14 @@ def test_a_removed_member_sees_neither_old_nor_new_text_anywhere(team: Team, who
     _rename_and_edit(team, topic_id, message_id)
 
     _assert_sees_nothing(debtor)
+    for path in (
+        f"/messages/{message_id}",
+        f"/messages/{message_id}/history",
+        f"/topics/{topic_id}",
+        f"/topics/{topic_id}/messages",
+    ):
+        direct = debtor.get(path)
+        assert direct.status_code == 404 and not _leaks(direct.text), (path, direct.text)
     for held in held_before:
         again = debtor.post(f"/notifications/{held['id']}/seen")
         assert again.status_code == 404 and not _leaks(again.text), again.text

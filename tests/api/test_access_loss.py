@@ -227,7 +227,12 @@ def test_replaying_the_event_log_leaves_out_notifications_now_out_of_reach(team:
         channel_id, _topic_id, _message_id = _private_ask(team, team.member)
         before = drain(member_ws)
     assert any(e["type"] == "notification" and _leaks(str(e)) for e in before), before
-    team.owner.delete(f"/channels/{channel_id}/members/{team.member.id}")
+    with connect(ws_url(team, team.owner)) as owner_ws:
+        time.sleep(0.2)
+        team.owner.delete(f"/channels/{channel_id}/members/{team.member.id}")
+        # Once the owner hears of it, the node's feed has applied the removal too.
+        heard = drain(owner_ws)
+        assert any(e["type"] == "channel.member_removed" for e in heard), heard
     first = min(e["id"] for e in before)
     with connect(ws_url(team, team.member, since=first - 1)) as member_ws:
         replayed = drain(member_ws)

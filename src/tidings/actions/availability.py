@@ -21,12 +21,13 @@ from tidings.core.availability import (
     normalize_holidays,
     normalize_week,
 )
+from tidings.core.permissions import without_private_notes
 from tidings.core.roles import Actor
 from tidings.core.worktime import Schedule
 from tidings.errors import InvalidInput, NotFound
-from tidings.queries.availability import availability
+from tidings.queries.availability import full_availability
 from tidings.store.models import absences, member_availability
-from tidings.store.tx import WORKSPACE, Tx
+from tidings.store.tx import GUESTS, STAFF, Tx
 
 MAX_ABSENCES = 100
 
@@ -61,8 +62,18 @@ def _announce(tx: Tx, actor: Actor) -> dict[str, Any]:
     their working time and status."""
     recompute_due(tx, actor.workspace_id, actor.member_id)
     move_held(tx, actor.workspace_id, actor.member_id)
-    view = availability(tx.conn, actor, actor.member_id, tx.now)
-    tx.emit(actor.workspace_id, "member.availability", view, audience=WORKSPACE)
+    view = full_availability(tx.conn, actor, actor.member_id, tx.now)
+    # Guests get a copy without notes; the member's own socket gets the full view
+    # last, so a guest's own notes still reach them.
+    redacted = without_private_notes(view)
+    tx.emit(actor.workspace_id, "member.availability", redacted, audience=GUESTS)
+    tx.emit(
+        actor.workspace_id,
+        "member.availability",
+        view,
+        audience=STAFF,
+        member_ids=[actor.member_id],
+    )
     return view
 
 

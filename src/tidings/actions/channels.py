@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from tidings import views
+from tidings.actions.expectations import cancel_in_channel, cancel_unreadable
 from tidings.core import names
 from tidings.core.expectations import check_response_minutes
 from tidings.core.permissions import (
@@ -155,6 +156,8 @@ def set_archived(tx: Tx, actor: Actor, channel_id: int, archived: bool) -> dict[
         update(channels).where(channels.c.id == channel_id).values(is_archived=archived)
     )
     view = _channel_view(tx, channel_id)
+    if archived:
+        cancel_in_channel(tx, channel_id, view["name"])
     _announce(tx, facts, "channel.archived" if archived else "channel.unarchived", view)
     return view
 
@@ -224,6 +227,7 @@ def remove_member(tx: Tx, actor: Actor, channel_id: int, member_id: int) -> dict
     ).rowcount
     if not removed:
         raise NotFound("That member is not in the channel")
+    cancel_unreadable(tx, member_id)
     tx.emit(
         facts.workspace_id,
         "channel.member_removed",

@@ -28,6 +28,7 @@ from tidings.errors import NotFound
 from tidings.mail import Mailer, mailer_for
 from tidings.queries.catchup import catchup
 from tidings.queries.inbox import inbox
+from tidings.queries.notifications import about_readable
 from tidings.store import jobs
 from tidings.store.models import (
     digest_preferences,
@@ -200,13 +201,14 @@ def check_token(conn: Any, token: str) -> dict[str, Any]:
 # --- the daily job ----------------------------------------------------------------------
 
 
-def _held(tx: Tx, member_id: int, since: datetime) -> list[dict[str, Any]]:
+def _held(tx: Tx, actor: Actor, since: datetime) -> list[dict[str, Any]]:
     """Notifications since the last digest that were held, or delivered while the
-    member was away, and that they have not seen."""
+    member was away, that they have not seen and may still read."""
     rows = tx.conn.execute(
         select(notifications)
         .where(
-            notifications.c.member_id == member_id,
+            notifications.c.member_id == actor.member_id,
+            about_readable(actor),
             notifications.c.created_at > since,
             notifications.c.kind != "digest",
             notifications.c.seen_at.is_(None),
@@ -222,7 +224,7 @@ def build(tx: Tx, actor: Actor, since: datetime) -> dict[str, Any]:
     """What a digest would hold; ``has_news`` is False when it would say nothing new
     (replies still owed from before are shown, but are not news on their own)."""
     found = catchup(tx.conn, actor, since, tx.now)
-    held = _held(tx, actor.member_id, since)
+    held = _held(tx, actor, since)
     unread = inbox(tx.conn, actor)["items"][:SECTION_LIMIT]
     counts = {**found["counts"], "notifications": len(held), "unread": len(unread)}
     news = any(n for key, n in counts.items() if key != "owed")

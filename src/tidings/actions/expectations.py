@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 
 from tidings import views
+from tidings.actions.notifications import notify_direct
 from tidings.actions.places import Place
 from tidings.core import expectations as rules
 from tidings.core.roles import Actor
@@ -18,6 +19,7 @@ from tidings.errors import Forbidden, InvalidInput, NotFound
 from tidings.queries.availability import MemberTime, member_schedule, schedules_and_statuses
 from tidings.queries.channels import responder_ids
 from tidings.store import jobs
+from tidings.store.access import actor_of, may_read_message, readable_message_id
 from tidings.store.models import (
     channel_members,
     expectations,
@@ -352,3 +354,70 @@ def recompute_due(tx: Tx, workspace_id: int, debtor_id: int) -> int:
         announce(tx, {**row, "due_at": due})
         moved += 1
     return moved
+
+
+# --- access -----------------------------------------------------------------------------
+
+
+def _debtor_name(tx: Tx, member_id: int) -> str:
+    return str(
+        tx.conn.execute(
+            select(members.c.display_name).where(members.c.id == member_id)
+        ).scalar_one()
+    )
+
+
+def _cancel(tx: Tx, rows: Any, note: str) -> list[dict[str, Any]]:
+    """Close expectations that can no longer be met, and tell each creditor why.
+    The creditor's notification names only the reason, never the message."""
+    workspace_of = {row["id"]: row["workspace_id"] for row in rows}
+    cancelled = _settle_rows(tx, rows, rules.CANCELLED, note=note)
+    for row in cancelled:
+        notify_direct(
+            tx,
+            workspace_of[row["id"]],
+            row["creditor_id"],
+            "cancelled",
+            f"Reply no longer expected: {note}",
+            expectation_id=row["id"],
+        )
+    return cancelled
+
+
+def cancel_unreadable(tx: Tx, member_id: int) -> list[dict[str, Any]]:
+    """The member's access just shrank (removed from a channel, made a guest,
+    deactivated): what they owe on messages they can no longer read is cancelled."""
+    query = select(expectations).where(
+        expectations.c.debtor_id == member_id, expectations.c.state.in_(rules.UNSETTLED)
+    )
+    actor = actor_of(tx.conn, member_id)
+    if actor is not None:
+        query = query.where(~readable_message_id(actor, expectations.c.message_id))
+    rows = tx.conn.execute(query).mappings().all()
+    if not rows:
+        return []
+    return _cancel(tx, rows, rules.no_access_note(_debtor_name(tx, member_id)))
+
+
+def cancel_in_channel(tx: Tx, channel_id: int, channel_name: str) -> list[dict[str, Any]]:
+    """An archived channel takes no replies, so nothing owed there can be met."""
+    rows = (
+        tx.conn.execute(
+            select(expectations).where(
+                expectations.c.channel_id == channel_id,
+                expectations.c.state.in_(rules.UNSETTLED),
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return _cancel(tx, rows, rules.archived_note(channel_name))
+
+
+def still_readable(tx: Tx, row: Mapping[str, Any]) -> bool:
+    """Checked by the jobs when they fire: a debtor who lost access since is not
+    nudged about the message; their expectation is cancelled instead."""
+    if may_read_message(tx.conn, row["debtor_id"], row["message_id"]):
+        return True
+    cancel_unreadable(tx, row["debtor_id"])
+    return False

@@ -18,6 +18,7 @@ from tidings.core.roles import Actor
 from tidings.errors import NotFound
 from tidings.queries.availability import member_schedule
 from tidings.store import jobs
+from tidings.store.access import may_read_message
 from tidings.store.lookups import message_row
 from tidings.store.models import later_marks, messages, topics
 from tidings.store.tx import MEMBERS, Tx
@@ -171,6 +172,8 @@ def remind(tx: Tx, mark_id: int, remind_at: datetime) -> bool:
     )
     if mark is None or mark["cleared_at"] is not None or mark["remind_at"] != remind_at:
         return False
+    if not may_read_message(tx.conn, mark["member_id"], mark["message_id"]):
+        return False  # they lost access since: no reminder, and the mark stays hidden
     claimed = tx.conn.execute(
         update(later_marks)
         .where(later_marks.c.id == mark_id, later_marks.c.reminded_at.is_(None))

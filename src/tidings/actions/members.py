@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from tidings import views
-from tidings.actions.expectations import recompute_due
+from tidings.actions.expectations import cancel_unreadable, recompute_due
 from tidings.actions.notifications import move_held
 from tidings.core import names
 from tidings.core.permissions import require_assign_role
@@ -184,6 +184,8 @@ def change_role(tx: Tx, actor: Actor, member_id: int, role: Role) -> dict[str, A
     if current is Role.OWNER and role is not Role.OWNER:
         _keep_an_owner(tx, actor.workspace_id, member_id)
     tx.conn.execute(update(members).where(members.c.id == member_id).values(role=role.value))
+    if role is Role.GUEST:
+        cancel_unreadable(tx, member_id)
     view = views.member({**row, "role": role.value})
     tx.emit(actor.workspace_id, "member.updated", view)
     return view
@@ -203,6 +205,7 @@ def deactivate_member(tx: Tx, actor: Actor, member_id: int) -> dict[str, Any]:
         .where(api_tokens.c.member_id == member_id, api_tokens.c.revoked_at.is_(None))
         .values(revoked_at=tx.now)
     )
+    cancel_unreadable(tx, member_id)
     view = views.member({**row, "is_active": False})
     tx.emit(actor.workspace_id, "member.deactivated", view, audience=STAFF)
     return view

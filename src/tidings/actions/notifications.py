@@ -27,6 +27,7 @@ from tidings.core.notify import (
 from tidings.errors import InvalidInput, NotFound
 from tidings.queries.availability import schedules_and_statuses
 from tidings.store import jobs
+from tidings.store.access import may_read_message
 from tidings.store.models import (
     channel_members,
     channels,
@@ -185,6 +186,10 @@ def deliver_held(tx: Tx, notification_id: int) -> None:
         return
     if row["deliver_at"] is not None and row["deliver_at"] > tx.now:
         return  # a job left from before the hold moved later: the newer job delivers
+    if row["message_id"] is not None and not may_read_message(
+        tx.conn, row["member_id"], row["message_id"]
+    ):
+        return  # access lost since it was held: it stays undelivered, and unlisted
     reachable = first_reachable(recipient(tx.conn, row["workspace_id"], row["member_id"]), tx.now)
     if reachable is not None and reachable > tx.now:
         tx.conn.execute(
@@ -320,7 +325,9 @@ def notify_message(
                     )
                 ).all()
             )
-            candidates |= {m for m, state in states.items() if state == "following"}
+            # A follower who has lost access since (left, removed) hears nothing more.
+            following = {m for m, state in states.items() if state == "following"}
+            candidates |= place.readers_among(tx, following)
             # Mutes only quiet messages that are not addressed to the member.
             muted = set(
                 tx.conn.execute(
@@ -471,6 +478,10 @@ def check_urgent(tx: Tx, notification_id: int, escalate_to: Iterable[int]) -> st
     )
     if row is None or _seen(tx, row):
         return "seen"
+    if row["message_id"] is not None and not may_read_message(
+        tx.conn, row["member_id"], row["message_id"]
+    ):
+        return "no_access"
     if row["repeats"] == 0:
         tx.conn.execute(
             update(notifications).where(notifications.c.id == notification_id).values(repeats=1)
@@ -513,7 +524,10 @@ def mark_seen(tx: Tx, member_id: int, notification_id: int) -> dict[str, Any]:
         .mappings()
         .first()
     )
-    if row is None:
+    if row is None or (
+        row["message_id"] is not None
+        and not may_read_message(tx.conn, member_id, row["message_id"])
+    ):
         raise NotFound("No such notification")
     if row["seen_at"] is None:
         tx.conn.execute(

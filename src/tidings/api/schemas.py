@@ -328,7 +328,7 @@ class Expectation(BaseModel):
     kind: Literal["ask", "channel", "dm"]
     deadline: str | None
     due_at: str
-    state: Literal["open", "met", "declined", "breached"]
+    state: Literal["open", "met", "declined", "breached", "cancelled"]
     created_at: str
     nudged_at: str | None
     breached_at: str | None

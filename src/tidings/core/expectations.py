@@ -25,7 +25,10 @@ OPEN = "open"
 MET = "met"
 DECLINED = "declined"
 BREACHED = "breached"
-STATES = (OPEN, MET, DECLINED, BREACHED)
+# Closed because the debtor can no longer read the message (removed from its channel,
+# deactivated, made a guest) or can no longer reply there (the channel was archived).
+CANCELLED = "cancelled"
+STATES = (OPEN, MET, DECLINED, BREACHED, CANCELLED)
 ASK = "ask"
 CHANNEL = "channel"
 DM = "dm"
@@ -173,3 +176,11 @@ def _asks(sentence: str) -> bool:
         return True
     rest = _OFFER.sub(" ", words)
     return bool(_ASKING.search(rest) or _IMPERATIVE.match(rest))
+
+
+def no_access_note(debtor_name: str) -> str:
+    return f"{debtor_name} no longer has access"
+
+
+def archived_note(channel_name: str) -> str:
+    return f"#{channel_name} was archived"

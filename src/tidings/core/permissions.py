@@ -162,6 +162,19 @@ def channel_abilities(actor: Actor, channel: ChannelFacts) -> dict[str, bool]:
     }
 
 
+def may_see_private_notes(actor: Actor, member_id: int) -> bool:
+    """Absence notes and status text are for colleagues: a guest sees only that
+    someone is away and until when (their own notes excepted)."""
+    return not actor.is_guest or actor.member_id == member_id
+
+
+def without_private_notes(availability: dict[str, Any]) -> dict[str, Any]:
+    """A member's availability as a guest may see it."""
+    status = {**availability["status"], "text": ""}
+    shown = [{**absence, "note": ""} for absence in availability["absences"]]
+    return {**availability, "status": status, "absences": shown}
+
+
 def message_abilities(actor: Actor, author_id: int) -> dict[str, bool]:
     return {
         "edit": allows(require_edit_message, actor, author_id),

@@ -11,12 +11,16 @@ from tidings.jobs.registry import handler
 from tidings.queries.availability import member_schedule
 from tidings.queries.channels import responder_ids
 from tidings.store import jobs
+from tidings.store.access import may_read_message
 from tidings.store.jobs import Job
 from tidings.store.models import expectations, members, messages, topics
 from tidings.store.tx import Tx
 
 
-def _title(tx: Tx, message_id: int) -> str:
+def _title(tx: Tx, message_id: int, reader_id: int) -> str:
+    """What the message is about, as ``reader_id`` may see it now."""
+    if not may_read_message(tx.conn, reader_id, message_id):
+        return "a message you can no longer read"
     row = tx.conn.execute(
         select(topics.c.title)
         .select_from(messages.outerjoin(topics, topics.c.id == messages.c.topic_id))
@@ -42,10 +46,13 @@ def nudge(tx: Tx, job: Job) -> None:
         return
     if row["due_at"] > tx.now:  # moved later meanwhile; its rescheduled job will come
         return
+    if not owed.still_readable(tx, row):
+        return
     tx.conn.execute(
         update(expectations).where(expectations.c.id == row["id"]).values(nudged_at=tx.now)
     )
-    title = f"You owe {_name(tx, row['creditor_id'])} a reply: {_title(tx, row['message_id'])}"
+    about = _title(tx, row["message_id"], row["debtor_id"])
+    title = f"You owe {_name(tx, row['creditor_id'])} a reply: {about}"
     notify.notify_direct(
         tx,
         row["workspace_id"],
@@ -72,6 +79,8 @@ def breach(tx: Tx, job: Job) -> None:
     row = owed.load(tx, job.payload["expectation_id"])
     if row is None or row["state"] != rules.OPEN:
         return
+    if not owed.still_readable(tx, row):
+        return
     changed = tx.conn.execute(
         update(expectations)
         .where(expectations.c.id == row["id"], expectations.c.state == rules.OPEN)
@@ -80,7 +89,8 @@ def breach(tx: Tx, job: Job) -> None:
     if changed.rowcount != 1:
         return
     owed.announce(tx, {**row, "state": rules.BREACHED, "breached_at": tx.now})
-    title = f"{_name(tx, row['debtor_id'])} has not replied yet: {_title(tx, row['message_id'])}"
+    about = _title(tx, row["message_id"], row["creditor_id"])
+    title = f"{_name(tx, row['debtor_id'])} has not replied yet: {about}"
     notify.notify_direct(
         tx,
         row["workspace_id"],

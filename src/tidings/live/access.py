@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from tidings.store.models import channel_members, channels, members
-from tidings.store.tx import CHANNEL, STAFF, WORKSPACE
+from tidings.store.tx import CHANNEL, GUESTS, STAFF, WORKSPACE
 
 
 @dataclass
@@ -102,6 +102,8 @@ class WorkspaceAccess:
             return True
         if audience == STAFF:
             return role != "guest"
+        if audience == GUESTS:
+            return role == "guest"
         if audience == CHANNEL and channel_id is not None:
             access = self.channels.get(channel_id)
             if access is None:

@@ -22,8 +22,9 @@ from sqlalchemy.engine import Connection
 
 from tidings.core.roles import Actor
 from tidings.live.access import WorkspaceAccess
+from tidings.store.access import readable_message
 from tidings.store.database import Database
-from tidings.store.models import events, workspaces
+from tidings.store.models import events, messages, workspaces
 from tidings.views import iso
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,27 @@ def _log_bounds(conn: Connection, workspace_id: int) -> tuple[int, int]:
         select(workspaces.c.event_seq).where(workspaces.c.id == workspace_id)
     ).scalar()
     return int(oldest or (head or 0) + 1), int(head or 0)
+
+
+def _out_of_reach(conn: Connection, actor: Actor, rows: Iterable[Any]) -> set[int]:
+    """Replayed notifications about messages the member can no longer read: they were
+    theirs when sent, but access is the current one (one query per replayed chunk)."""
+    about: dict[int, int] = {}
+    for row in rows:
+        if row.type == "notification":
+            message_id = orjson.loads(row.payload).get("message_id")
+            if message_id is not None:
+                about[row.seq] = message_id
+    if not about:
+        return set()
+    readable = set(
+        conn.execute(
+            select(messages.c.id).where(
+                messages.c.id.in_(set(about.values())), readable_message(actor)
+            )
+        ).scalars()
+    )
+    return {seq for seq, message_id in about.items() if message_id not in readable}
 
 
 def _audience(row: Any) -> tuple[str, int | None, frozenset[int]]:
@@ -294,10 +316,11 @@ class Hub:
                 lambda c, after=after: _event_rows(c, feed.workspace_id, after, READ_CHUNK)
             )
             await feed._ensure_channels(rows)
+            hidden = await self.db.aread(lambda c, rows=rows: _out_of_reach(c, sub.actor, rows))
             for row in rows:
                 if row.seq > feed.head:
                     return  # the feed delivers the rest live, in order
-                if feed.visible(sub, row):
+                if feed.visible(sub, row) and row.seq not in hidden:
                     await sub.queue.put(Delivered.of(row))
                 sub.cursor = row.seq
             if len(rows) < READ_CHUNK:

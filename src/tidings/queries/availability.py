@@ -20,6 +20,7 @@ from tidings.core.availability import (
     normalize_week,
     schedule_for,
 )
+from tidings.core.permissions import may_see_private_notes, without_private_notes
 from tidings.core.roles import Actor
 from tidings.core.worktime import (
     Schedule,
@@ -152,7 +153,18 @@ def member_schedule(conn: Connection, workspace_id: int, member_id: int) -> Sche
 
 
 def availability(conn: Connection, actor: Actor, member_id: int, now: datetime) -> dict[str, Any]:
-    """What others see of a member's time: hours, status, absences, working now or not."""
+    """What others see of a member's time: hours, status, absences, working now or not
+    (without notes, for a guest)."""
+    found = full_availability(conn, actor, member_id, now)
+    if may_see_private_notes(actor, member_id):
+        return found
+    return without_private_notes(found)
+
+
+def full_availability(
+    conn: Connection, actor: Actor, member_id: int, now: datetime
+) -> dict[str, Any]:
+    """Everything about a member's time, notes included: for colleagues."""
     member = member_row(conn, actor.workspace_id, member_id)
     facts = stored(conn, member_id)
     schedule = member_schedule(conn, actor.workspace_id, member_id)

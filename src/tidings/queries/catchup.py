@@ -17,9 +17,9 @@ from sqlalchemy.engine import Connection
 
 from tidings import views
 from tidings.core.roles import Actor
-from tidings.queries.channels import visible_channel_ids
 from tidings.queries.expectations import list_expectations
 from tidings.queries.paging import MAX_LIMIT
+from tidings.store.access import readable_message, readable_topic
 from tidings.store.models import (
     channels,
     conversation_members,
@@ -94,24 +94,13 @@ def _names(conn: Connection, actor: Actor) -> dict[int, str]:
     return {row.id: row.display_name for row in rows}
 
 
-def _readable(actor: Actor) -> Any:
-    """Messages the member may still read: in a channel they see, or a DM of theirs."""
-    mine = select(conversation_members.c.conversation_id).where(
-        conversation_members.c.member_id == actor.member_id
-    )
-    return or_(
-        messages.c.channel_id.in_(visible_channel_ids(actor)),
-        messages.c.conversation_id.in_(mine),
-    )
-
-
 def _fresh(actor: Actor, since: datetime) -> Any:
     return and_(
         messages.c.workspace_id == actor.workspace_id,
         messages.c.created_at > since,
         messages.c.author_id != actor.member_id,
         messages.c.deleted_at.is_(None),
-        _readable(actor),
+        readable_message(actor),
     )
 
 
@@ -192,7 +181,7 @@ def _busiest(conn: Connection, actor: Actor, since: datetime) -> list[Any]:
         .join(messages, messages.c.topic_id == topics.c.id)
         .where(
             topics.c.last_message_at > since,
-            topics.c.channel_id.in_(visible_channel_ids(actor)),
+            readable_topic(actor, topics.c.channel_id),
             messages.c.created_at > since,
             messages.c.author_id != actor.member_id,
             messages.c.deleted_at.is_(None),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
 from tidings import views
@@ -13,6 +13,7 @@ from tidings.core.permissions import require_read_channel
 from tidings.core.roles import Actor
 from tidings.errors import NotFound
 from tidings.queries.paging import check_limit, decode, page
+from tidings.store.access import visible_channel_ids
 from tidings.store.lookups import channel_facts
 from tidings.store.models import (
     channel_members,
@@ -25,17 +26,6 @@ from tidings.store.models import (
     topics,
     user_group_members,
 )
-
-
-def visible_channel_ids(actor: Actor) -> Any:
-    """A subquery of the channel ids this member may read: the permission filter in SQL."""
-    mine = select(channel_members.c.channel_id).where(
-        channel_members.c.member_id == actor.member_id
-    )
-    public = false() if actor.is_guest else channels.c.is_private.is_(False)
-    return select(channels.c.id).where(
-        channels.c.workspace_id == actor.workspace_id, or_(public, channels.c.id.in_(mine))
-    )
 
 
 def read_pointer(last_read_id: Any, read_floor: Any) -> Any:

@@ -11,6 +11,7 @@ from tidings.core.expectations import STATES, UNSETTLED
 from tidings.core.roles import Actor
 from tidings.errors import InvalidInput
 from tidings.queries.paging import check_limit, decode, page
+from tidings.store.access import readable_message, readable_message_id
 from tidings.store.models import expectations, messages, topics
 from tidings.views import expectation as view
 
@@ -36,7 +37,11 @@ def list_expectations(
         select(expectations, topics.c.title.label("topic_title"), messages.c.body.label("excerpt"))
         .join(messages, messages.c.id == expectations.c.message_id)
         .outerjoin(topics, topics.c.id == expectations.c.topic_id)
-        .where(mine == actor.member_id, expectations.c.workspace_id == actor.workspace_id)
+        .where(
+            mine == actor.member_id,
+            expectations.c.workspace_id == actor.workspace_id,
+            readable_message(actor),
+        )
         .order_by(expectations.c.id)
         .limit(limit + 1)
     )
@@ -64,6 +69,7 @@ def for_messages(conn: Connection, actor: Actor, message_ids: list[int]) -> dict
             expectations.c.message_id.in_(message_ids),
             (expectations.c.debtor_id == actor.member_id)
             | (expectations.c.creditor_id == actor.member_id),
+            readable_message_id(actor, expectations.c.message_id),
         )
     ).mappings()
     found: dict[int, list[dict]] = {}

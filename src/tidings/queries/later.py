@@ -8,12 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from tidings import views
-from tidings.core.permissions import can_read_channel
 from tidings.core.roles import Actor
 from tidings.errors import NotFound
-from tidings.store.lookups import channel_facts
+from tidings.store.access import readable_message, readable_message_id
 from tidings.store.models import (
-    conversation_members,
     later_marks,
     messages,
     scheduled_messages,
@@ -25,42 +23,16 @@ SHOWN = 200
 
 
 def later_count(conn: Connection, actor: Actor) -> dict[str, int]:
-    """For the sidebar: how many messages wait on the Later list (one indexed count)."""
+    """For the sidebar: how many messages wait on the Later list, among those the
+    member may still read."""
     count = conn.execute(
         select(func.count()).where(
-            later_marks.c.member_id == actor.member_id, later_marks.c.cleared_at.is_(None)
+            later_marks.c.member_id == actor.member_id,
+            later_marks.c.cleared_at.is_(None),
+            readable_message_id(actor, later_marks.c.message_id),
         )
     ).scalar_one()
     return {"later_count": int(count)}
-
-
-def _readable(conn: Connection, actor: Actor, rows: list[Any]) -> list[Any]:
-    """Drop marks on messages the member can no longer read (they left the channel)."""
-    channel_ok: dict[int, bool] = {}
-    mine = set(
-        conn.execute(
-            select(conversation_members.c.conversation_id).where(
-                conversation_members.c.member_id == actor.member_id
-            )
-        ).scalars()
-    )
-    kept = []
-    for row in rows:
-        if row["conversation_id"] is not None:
-            if row["conversation_id"] in mine:
-                kept.append(row)
-            continue
-        channel_id = row["channel_id"]
-        if channel_id not in channel_ok:
-            try:
-                channel_ok[channel_id] = can_read_channel(
-                    actor, channel_facts(conn, actor, channel_id)
-                )
-            except NotFound:
-                channel_ok[channel_id] = False
-        if channel_ok[channel_id]:
-            kept.append(row)
-    return kept
 
 
 def list_later(conn: Connection, actor: Actor) -> dict[str, Any]:
@@ -80,7 +52,11 @@ def list_later(conn: Connection, actor: Actor) -> dict[str, Any]:
             )
             .join(messages, messages.c.id == later_marks.c.message_id)
             .outerjoin(topics, topics.c.id == messages.c.topic_id)
-            .where(later_marks.c.member_id == actor.member_id, later_marks.c.cleared_at.is_(None))
+            .where(
+                later_marks.c.member_id == actor.member_id,
+                later_marks.c.cleared_at.is_(None),
+                readable_message(actor),
+            )
             .order_by(later_marks.c.id)
             .limit(SHOWN)
         )
@@ -97,7 +73,7 @@ def list_later(conn: Connection, actor: Actor) -> dict[str, Any]:
             "conversation_id": row["conversation_id"],
             "excerpt": "" if row["deleted_at"] is not None else row["body"][:EXCERPT],
         }
-        for row in _readable(conn, actor, list(rows))
+        for row in rows
     ]
     items.sort(key=lambda item: (item["remind_at"] is None, item["remind_at"] or "", item["id"]))
     return {"items": items}

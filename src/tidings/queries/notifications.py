@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from tidings.core.roles import Actor
 from tidings.queries.paging import check_limit, decode, page
+from tidings.store.access import readable_message_id
 from tidings.store.models import notifications
 from tidings.views import notification as view
+
+
+def about_readable(actor: Actor) -> ColumnElement[bool]:
+    """Notifications about a message show only while the member may still read it."""
+    return or_(
+        notifications.c.message_id.is_(None),
+        readable_message_id(actor, notifications.c.message_id),
+    )
 
 
 def list_notifications(
@@ -26,7 +36,7 @@ def list_notifications(
     limit = check_limit(limit)
     query = (
         select(notifications)
-        .where(notifications.c.member_id == actor.member_id)
+        .where(notifications.c.member_id == actor.member_id, about_readable(actor))
         .order_by(notifications.c.id.desc())
         .limit(limit + 1)
     )

@@ -23,7 +23,7 @@ from tidings.core.permissions import require_read_channel
 from tidings.core.reach import Viewpoint, clock, reach_line
 from tidings.core.roles import Actor
 from tidings.core.worktime import is_working
-from tidings.errors import InvalidInput
+from tidings.errors import InvalidInput, NotFound
 from tidings.queries.availability import stored
 from tidings.queries.channels import responder_ids
 from tidings.store.lookups import (
@@ -67,7 +67,11 @@ def _target(conn: Connection, actor: Actor, draft: Mapping[str, Any]) -> dict[st
             "Give topic_id, channel_id, conversation_id or member_ids", field="topic_id"
         )
     facts = channel_facts(conn, actor, channel_id)
-    require_read_channel(actor, facts)
+    try:
+        require_read_channel(actor, facts)
+    except NotFound:
+        # Worded like topic_row's answer, so a private topic looks exactly like a missing one.
+        raise NotFound("No such topic" if draft.get("topic_id") else "No such channel") from None
     new_topic = not draft.get("topic_id")
     owed = responder_ids(conn, channel_id) if new_topic and facts.response_minutes else set()
     return {

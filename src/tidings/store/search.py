@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection
 from tidings.core.names import title_key
 from tidings.core.roles import Actor
 from tidings.core.search_query import SearchQuery
+from tidings.store.access import readable_message
+from tidings.store.models import messages
 from tidings.store.types import UTCDateTime
 
 START, STOP = "\x02", "\x03"
@@ -48,16 +50,16 @@ def _literal_only(values: tuple[str, ...]) -> list[str]:
     return [v for v in values if not _WORD.search(v)]
 
 
-def _permission(sql: _Sql, actor: Actor) -> None:
-    public = "FALSE" if actor.is_guest else "c.is_private = FALSE"
+def _permission(sql: _Sql, actor: Actor, dialect: Any) -> None:
+    """The shared read rule (``store.access``), rendered into this statement's text.
+    Its only values are the actor's ids, integers, so they are inlined."""
+    rule = readable_message(actor, messages.alias("m")).compile(
+        dialect=dialect, compile_kwargs={"literal_binds": True}
+    )
     sql.add(
-        "m.workspace_id = :ws AND m.deleted_at IS NULL AND ("
-        " m.conversation_id IN (SELECT conversation_id FROM conversation_members"
-        "   WHERE member_id = :me)"
-        " OR m.channel_id IN (SELECT c.id FROM channels c WHERE c.workspace_id = :ws AND ("
-        f"   {public} OR c.id IN (SELECT channel_id FROM channel_members WHERE member_id = :me))))",
+        f"m.workspace_id = :ws AND m.deleted_at IS NULL AND ({rule})",
         ws=actor.workspace_id,
-        me=actor.member_id,
+        me=actor.member_id,  # the filters below refer to it too
     )
 
 
@@ -212,7 +214,7 @@ def search_messages(
 ) -> list[dict[str, Any]]:
     """Matching message ids with highlighted snippets, newest first."""
     sql = _Sql()
-    _permission(sql, actor)
+    _permission(sql, actor, conn.dialect)
     _filters(sql, actor, q)
     engine = _sqlite if conn.dialect.name == "sqlite" else _postgres
     source, snippet, order = engine(sql, q)

@@ -15,10 +15,11 @@ from sqlalchemy.engine import Connection
 from tidings.clock import Clock
 from tidings.store.models import events, workspaces
 
-# Audiences of an event: everyone in the workspace, every non-guest, whoever
-# may read one channel, or a fixed list of members.
+# Audiences of an event: everyone in the workspace, every non-guest, every guest,
+# whoever may read one channel, or a fixed list of members.
 WORKSPACE = "workspace"
 STAFF = "staff"
+GUESTS = "guests"
 CHANNEL = "channel"
 MEMBERS = "members"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from tidings.actions import expectations
 from tidings.api.deps import services
-from tidings.core.expectations import BREACHED
+from tidings.core.expectations import BREACHED, CANCELLED
 from tidings.core.roles import Actor
 from tidings.errors import TidingsError
 from tidings.queries.expectations import list_expectations
@@ -23,6 +23,7 @@ from tidings.web.routes.common import run, see_other
 from tidings.web.session import web_actor
 
 router = APIRouter()
+RECENTLY_CANCELLED = timedelta(days=7)
 SAVED = {"done": "Marked done.", "declined": "Declined, with your note."}
 
 
@@ -35,6 +36,13 @@ def _listed(conn: Connection, actor: Actor, role: str, now: datetime) -> dict[st
     return {"items": items, "more": found["next_cursor"] is not None}
 
 
+def _cancelled(conn: Connection, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """What I was waiting for and will not get (the debtor lost access), lately."""
+    found = list_expectations(conn, actor, "creditor", CANCELLED, limit=MAX_LIMIT)["items"]
+    since = now - RECENTLY_CANCELLED
+    return [item for item in found if parse_iso(item["resolved_at"]) >= since]
+
+
 async def _owed(request: Request, actor: Actor, status: int = 200, **extra: Any) -> Response:
     now = services(request).db.clock.now()
     context = {"errors": {}, "values": {}, **extra}
@@ -43,6 +51,7 @@ async def _owed(request: Request, actor: Actor, status: int = 200, **extra: Any)
         return {
             "owe": _listed(conn, actor, "debtor", now),
             "waiting": _listed(conn, actor, "creditor", now),
+            "cancelled": _cancelled(conn, actor, now),
         }
 
     return await render_page(request, actor, "owed.html", load, status, **context)

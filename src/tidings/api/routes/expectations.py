@@ -26,7 +26,7 @@ router = APIRouter(tags=["expectations"])
 async def owed(
     request: Request,
     role: str = Query("debtor", pattern="^(debtor|creditor)$"),
-    state: Literal["open", "met", "declined", "breached"] | None = None,
+    state: Literal["open", "met", "declined", "breached", "cancelled"] | None = None,
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     actor: Actor = Depends(current_actor),

@@ -101,3 +101,20 @@ class RateLimited(TidingsError):
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, int(retry_after + 0.999))
         super().__init__(f"Too many requests; retry after {self.retry_after} s")
+
+
+class StorageUnavailable(TidingsError):
+    """The database cannot take writes right now; nothing of the request was saved."""
+
+    status = 503
+    code = "storage_unavailable"
+    title = "Storage is unavailable"
+
+    def __init__(self, reason: str, retry_after: int = 5) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(
+            f"Changes cannot be saved right now: {reason}. Nothing was saved;"
+            f" try again in {retry_after} s.",
+            reason=reason,
+        )

@@ -38,9 +38,11 @@ from tidings.api.routes import (
 from tidings.api.services import Services
 from tidings.clock import Clock
 from tidings.config import Settings
+from tidings.errors import StorageUnavailable, TidingsError
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
 from tidings.store.database import Database
+from tidings.store.faults import storage_fault
 from tidings.store.tx import PendingEvent
 from tidings.web import pages
 from tidings.web.errors import render_error
@@ -57,8 +59,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         synchronous=settings.sqlite_synchronous,
         batch_max=settings.writer_batch_max,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
-    db.migrate()
+    _open_writable(db)
     hub = Hub(db)
     tokens = TokenCache()
 
@@ -69,6 +72,20 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     db.add_commit_listener(committed)
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     return Services(settings, db, hub, tokens, limiter)
+
+
+def _open_writable(db: Database) -> None:
+    """Migrate, then write once for real: a node that cannot write refuses to start
+    rather than answer every write with an error."""
+    try:
+        db.migrate()
+        db.check_writable()
+    except Exception as exc:
+        reason = exc.reason if isinstance(exc, StorageUnavailable) else storage_fault(exc)
+        if reason is None:
+            raise
+        db.close()
+        raise TidingsError(f"cannot start: the database cannot be written ({reason})") from exc
 
 
 async def _sweep_events(svc: Services) -> None:

@@ -16,7 +16,7 @@ from tidings.actions import messages, reactions, reads, subscriptions, topics
 from tidings.api.deps import services
 from tidings.core.markdown import render_markdown
 from tidings.core.roles import Actor
-from tidings.errors import InvalidInput, TidingsError
+from tidings.errors import InvalidInput, StorageUnavailable, TidingsError
 from tidings.queries import channels as qc
 from tidings.queries import messages as qm
 from tidings.queries.directory import get_member, member_ids_by_handle
@@ -203,19 +203,22 @@ async def _refused(
     """Show why, and keep every word the user typed."""
     extra = {"error": exc, "values": form.values(), **_compose_context()}
     if is_htmx(request):
-        response = respond(request, "parts/composer_error.html", extra, exc.status)
+        response: Response = respond(request, "parts/composer_error.html", extra, exc.status)
         response.headers["HX-Retarget"] = "#composer-error"
         response.headers["HX-Reswap"] = "innerHTML"
-        return response
-    load = _topic if kind == "topic" else _conversation
-    return await render_page(
-        request,
-        actor,
-        "thread.html",
-        lambda c: load(c, actor, place_id, None),
-        status=exc.status,
-        **extra,
-    )
+    else:
+        load = _topic if kind == "topic" else _conversation
+        response = await render_page(
+            request,
+            actor,
+            "thread.html",
+            lambda c: load(c, actor, place_id, None),
+            status=exc.status,
+            **extra,
+        )
+    if isinstance(exc, StorageUnavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @router.post("/t/{topic_id}/messages")

@@ -95,8 +95,9 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         2048,
         ge=1,
-        description="Most open connections and requests (event streams included); "
-        "past it new requests get 503",
+        description="Cap on open connections (event streams included) and requests in "
+        "progress; a request arriving when the cap is reached, counting its own "
+        "connection, gets 503",
     )
     redis_url: str | None = Field(
         None, description="Redis URL for cross-node wake-ups (several app nodes)"

@@ -89,4 +89,3 @@ def test_a_connection_dropped_twice_is_a_retryable_refusal_then_recovers(db: Dat
     assert db.storage_fault == LOST
     assert isinstance(db.write(_dropping(0)[0]), int)
     assert db.storage_fault is None and _count(db) == 1
-

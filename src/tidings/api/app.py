@@ -38,7 +38,7 @@ from tidings.api.routes import (
 from tidings.api.services import Services
 from tidings.clock import Clock
 from tidings.config import Settings
-from tidings.errors import StorageUnavailable, TidingsError
+from tidings.errors import TidingsError
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
 from tidings.store.database import Database
@@ -81,7 +81,7 @@ def _open_writable(db: Database) -> None:
         db.migrate()
         db.check_writable()
     except Exception as exc:
-        reason = exc.reason if isinstance(exc, StorageUnavailable) else storage_fault(exc)
+        reason = storage_fault(exc)
         if reason is None:
             raise
         db.close()

@@ -21,6 +21,9 @@ from tidings.store.tx import PendingEvent, Tx
 from tidings.store.writer import Writer
 
 T = TypeVar("T")
+# Rewrites the schema version with itself: a real write on both databases (a
+# read-only or full database refuses it) that leaves nothing changed.
+TOUCH = text("UPDATE alembic_version SET version_num = version_num")
 
 
 class Database:
@@ -61,8 +64,10 @@ class Database:
         return self.writer.fault
 
     def check_writable(self) -> None:
-        """Write for real (and change nothing); raises ``StorageUnavailable`` if it fails."""
-        self.write(_touch)
+        """Write for real and change nothing, outside the writer (for start-up, before
+        anything else writes); the database's error if it fails."""
+        with self.write_engine.begin() as conn:
+            conn.execute(TOUCH)
 
     async def aprobe(self, timeout: float) -> str | None:
         """After a storage fault, try one real write (at most one at a time) and say
@@ -108,6 +113,4 @@ class Database:
 
 
 def _touch(tx: Tx) -> None:
-    # Rewrites the schema version with itself: a real write on both databases
-    # (a read-only or full database refuses it) that leaves nothing changed.
-    tx.conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    tx.conn.execute(TOUCH)

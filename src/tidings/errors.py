@@ -37,6 +37,11 @@ class BadSearchQuery(InvalidInput):
     title = "The search query cannot be understood"
 
 
+class InvalidReaction(InvalidInput):
+    code = "invalid_reaction"
+    title = "A reaction is one emoji"
+
+
 class MessageTooLong(InvalidInput):
     code = "message_too_long"
     title = "The message is too long"

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from tidings.actions import messages, reactions, reads, subscriptions, topics
 from tidings.api.deps import services
+from tidings.core import names
 from tidings.core.markdown import render_markdown
 from tidings.core.roles import Actor
 from tidings.errors import InvalidInput, StorageUnavailable, TidingsError
@@ -312,8 +313,9 @@ async def toggle_reaction(
 
     def toggle(tx: Any) -> Any:
         current = qm.get_message(tx.conn, actor, message_id)
+        chosen = names.emoji(emoji)
         mine = any(
-            r["emoji"] == emoji.strip().strip(":") and actor.member_id in r["member_ids"]
+            r["emoji"] == chosen and actor.member_id in r["member_ids"]
             for r in current["reactions"]
         )
         change = reactions.remove_reaction if mine else reactions.add_reaction

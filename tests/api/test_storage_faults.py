@@ -188,3 +188,31 @@ def test_web_pages_say_to_try_again_and_keep_the_text(breakable: LiveServer) -> 
         assert "Traceback" not in reacted.text
     finally:
         team.close()
+
+
+def test_postgres_connections_cut_under_an_idle_server_cost_no_write(
+    breakable: LiveServer,
+) -> None:
+    """Every session of the server is ended by the database (as on a restart or a
+    fail-over); the next writes and reads go through on fresh connections."""
+    if breakable.settings.is_sqlite:
+        pytest.skip("a SQLite connection is a file: it cannot drop")
+    team = make_team(breakable)
+    try:
+        topic_id = _topic(team)
+        name = make_url(breakable.settings.database_url).database
+        admin = create_engine(normalize_url(os.environ[PG_ENV]), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            cut = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            ).scalar()
+        admin.dispose()
+        assert cut >= 2  # the writer's and at least one reader's
+        assert _send(team, topic_id, 1) == 201
+        assert team.member.get("/health").json()["status"] == "ok"
+    finally:
+        team.close()

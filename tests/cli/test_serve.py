@@ -133,3 +133,11 @@ def test_the_address_is_printed_once_listening_with_a_login_that_can_be_typed(
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
+
+
+def test_a_database_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    url = f"sqlite:///{blocker / 'tidings.db'}"
+    _, err = _refused(_serve(tmp_path, url, "--port", str(free_port())))
+    assert err == f"error: cannot create the database's folder {blocker}: File exists\n"

@@ -42,7 +42,7 @@ from tidings.errors import TidingsError
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
 from tidings.store.database import Database
-from tidings.store.faults import storage_fault
+from tidings.store.faults import LOST, driver_message, storage_fault
 from tidings.store.tx import PendingEvent
 from tidings.web import pages
 from tidings.web.errors import render_error
@@ -85,6 +85,8 @@ def _open_writable(db: Database) -> None:
         if reason is None:
             raise
         db.close()
+        if reason == LOST:  # or never made: say what the driver says
+            reason = f"no working connection: {driver_message(exc)}"
         raise TidingsError(f"cannot start: the database cannot be written ({reason})") from exc
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
+from tidings.errors import TidingsError
+
 
 def normalize_url(url: str) -> str:
     """Use psycopg 3 for plain ``postgresql://`` URLs."""
@@ -63,7 +65,12 @@ def create_engines(
         return writer, reader
     path = _sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TidingsError(
+                f"cannot create the database's folder {path.parent}: {exc.strerror or exc}"
+            ) from None
     args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
     writer = create_engine(url, connect_args=args, pool_size=1, max_overflow=0)
     reader = create_engine(url, connect_args=args, pool_size=8, max_overflow=8)

@@ -74,3 +74,10 @@ def storage_fault(exc: BaseException) -> str | None:
 
 def connection_lost(exc: BaseException) -> bool:
     return storage_fault(exc) == LOST
+
+
+def driver_message(exc: BaseException) -> str:
+    """The first line of what the database driver said, without SQLAlchemy's wrapping."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = str(orig).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(orig).__name__

@@ -5,10 +5,13 @@ nothing acknowledged is lost."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
+import socket
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -24,6 +27,7 @@ from tests.support import (
     LiveServer,
     Team,
     database_url_for,
+    fresh_postgres,
     make_team,
     server_settings,
 )
@@ -216,3 +220,95 @@ def test_postgres_connections_cut_under_an_idle_server_cost_no_write(
         assert team.member.get("/health").json()["status"] == "ok"
     finally:
         team.close()
+
+
+class CuttableLink:
+    """A TCP relay between the server and PostgreSQL that the test can cut: the
+    network edge, where a real outage happens (a switch, a fail-over, a restart)."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.open: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()  # refused, as by a host that is down
+                continue
+            server = socket.create_connection(self.upstream)
+            with self.lock:
+                self.open += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self.up = False
+        with self.lock:
+            for sock in self.open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.open.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+def test_postgres_out_of_reach_is_503_never_500_and_writing_resumes(
+    database_kind: str,
+) -> None:
+    if database_kind != "postgresql":
+        pytest.skip("a SQLite database has no network")
+    base = make_url(normalize_url(os.environ[PG_ENV]))
+    link = CuttableLink((base.host or "127.0.0.1", base.port or 5432))
+    with fresh_postgres(os.environ[PG_ENV]) as url:
+        via_link = make_url(url).set(host="127.0.0.1", port=link.port)
+        settings = server_settings(via_link.render_as_string(hide_password=False), run_jobs=False)
+        live = LiveServer(settings).start()
+        team = make_team(live)
+        try:
+            topic_id = _topic(team)
+            assert _send(team, topic_id, 1) == 201
+            link.cut()
+            refused = team.member.post(
+                f"/topics/{topic_id}/messages",
+                json={"body": "message 2"},
+                headers={"Idempotency-Key": "message-2"},
+            )
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["code"] == "storage_unavailable"
+            assert refused.headers["retry-after"] == "5"
+            assert team.member.get(f"/topics/{topic_id}/messages").status_code == 503
+            link.restore()
+            assert _send(team, topic_id, 2) == 201
+            assert team.member.get("/health").json()["status"] == "ok"
+            listed = team.member.get(f"/topics/{topic_id}/messages").json()["items"]
+            assert [m["body"] for m in listed] == ["start", "message 1", "message 2"]
+        finally:
+            team.close()
+            live.stop()
+            link.close()

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
@@ -18,12 +17,9 @@ from tidings.store.engine import create_engines
 from tidings.store.faults import connection_lost
 from tidings.store.schema import migrate
 from tidings.store.tx import PendingEvent, Tx
-from tidings.store.writer import Writer
+from tidings.store.writer import TOUCH, Writer
 
 T = TypeVar("T")
-# Rewrites the schema version with itself: a real write on both databases (a
-# read-only or full database refuses it) that leaves nothing changed.
-TOUCH = text("UPDATE alembic_version SET version_num = version_num")
 
 
 class Database:
@@ -70,12 +66,12 @@ class Database:
             conn.execute(TOUCH)
 
     async def aprobe(self, timeout: float) -> str | None:
-        """After a storage fault, try one real write (at most one at a time) and say
-        whether storage still fails; gives up waiting after ``timeout`` seconds."""
+        """After a storage fault, have the writer try one real write (at most one at
+        a time) and say whether storage still fails; waits at most ``timeout`` s."""
         if self.writer.fault is None:
             return None
         if self._probe is None or self._probe.done():
-            self._probe = self.writer.submit(_touch)
+            self._probe = self.writer.submit(_nothing)  # the writer adds its probe
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._probe)), timeout)
         return self.writer.fault
@@ -112,5 +108,5 @@ class Database:
         self.read_engine.dispose()
 
 
-def _touch(tx: Tx) -> None:
-    tx.conn.execute(TOUCH)
+def _nothing(tx: Tx) -> None:
+    pass

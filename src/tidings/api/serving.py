@@ -44,23 +44,24 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._header_deadline is None and self._between_requests():
-            self._arm_header_deadline()  # the first bytes of the next request
-        counting = self._header_deadline is not None
         super().data_received(data)
-        if not counting or self._header_deadline is None:  # headers done (or closed)
+        if self._header_deadline is None:  # between requests, in a body, or closed
             return
         self._header_bytes += len(data)
         if self._header_bytes > self._max_header_bytes:
             self._disarm_header_deadline()
             self.send_400_response("Request line and headers too large.")
 
+    def on_message_begin(self) -> None:
+        # The parser saw the first byte of a request (not the rest of a body that
+        # an early answer left unread): its headers are due from now on.
+        if self._header_deadline is None:
+            self._arm_header_deadline()
+        super().on_message_begin()
+
     def on_headers_complete(self) -> None:
         self._disarm_header_deadline()
         super().on_headers_complete()
-
-    def _between_requests(self) -> bool:
-        return self.cycle is None or self.cycle.response_complete
 
     def _arm_header_deadline(self) -> None:
         self._header_bytes = 0

@@ -359,8 +359,11 @@ def _websocket(route: RouteInfo) -> list[str]:
         "",
         "- Authentication: `Authorization: Bearer <token>` header or `?token=<token>`",
         "- Query: `since` (an event id) to resume after it",
-        "- The server closes with code 4401 when the token is missing or invalid,"
-        " 4400 when `since` is not a non-negative integer",
+        "- A refused stream is accepted and then closed at once, with a close code and a"
+        " reason in words: 4401 when the token is missing, invalid, expired or revoked"
+        " (sign in again), 4400 when `since` is not a non-negative integer (fix the"
+        " request; reconnecting unchanged will not help). The SSE form answers the same"
+        " cases with problem+json 401 and 400",
         '- A text frame `ping` from the client is answered with `{"type": "pong"}`',
         "",
     ]

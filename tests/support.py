@@ -24,6 +24,7 @@ from tidings.actions.auth import API, issue_token
 from tidings.actions.members import insert_member
 from tidings.actions.workspaces import create_workspace
 from tidings.api.app import create_app
+from tidings.api.serving import server_config
 from tidings.clock import Clock
 from tidings.config import Settings
 from tidings.core.credentials import hash_password
@@ -84,13 +85,8 @@ class LiveServer:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.app = create_app(settings, clock)
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=settings.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
+        config = server_config(
+            self.app, settings, log_level="warning", access_log=False, lifespan="on"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

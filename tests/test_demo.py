@@ -86,7 +86,7 @@ def test_a_member_signs_in_and_reads_a_thread_with_history(logins, sign_in) -> N
     assert len(messages) == topic["message_count"] >= 4
     assert messages[1]["reply_to_id"] == messages[0]["id"]
     assert messages[-1]["edited_at"] is not None
-    assert any(r["emoji"] == "thumbs_up" for r in messages[-1]["reactions"])
+    assert any(r["emoji"] == "👍" for r in messages[-1]["reactions"])
     times = [datetime.fromisoformat(m["created_at"]) for m in messages]
     assert times == sorted(times)
     assert times[-1] - times[0] > timedelta(days=1), "a thread spans days, not seconds"

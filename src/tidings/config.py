@@ -121,6 +121,34 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["full", "normal"] = Field(
         "full", description="SQLite fsync policy: full survives power loss, normal is faster"
     )
+    sqlite_busy_timeout_ms: int = Field(
+        10_000,
+        ge=0,
+        le=600_000,
+        description="Milliseconds a SQLite write waits for a lock held by another process "
+        "before it is refused with 503 storage_unavailable",
+    )
+    keep_alive_seconds: float = Field(
+        5.0, gt=0, description="Seconds an idle keep-alive connection stays open"
+    )
+    header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a request's line and headers; "
+        "a connection still sending them then is closed (slow-loris guard)",
+    )
+    max_header_bytes: int = Field(
+        65_536,
+        ge=1024,
+        description="Largest request line plus headers, in bytes; more closes the connection",
+    )
+    max_connections: int = Field(
+        2048,
+        ge=1,
+        description="Cap on open connections (event streams included) and requests in "
+        "progress; a request arriving when the cap is reached, counting its own "
+        "connection, gets 503",
+    )
     redis_url: str | None = Field(
         None, description="Redis URL for cross-node wake-ups (several app nodes)"
     )

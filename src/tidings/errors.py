@@ -42,6 +42,11 @@ class InvalidEmail(InvalidInput):
     title = "The e-mail address is not valid"
 
 
+class InvalidReaction(InvalidInput):
+    code = "invalid_reaction"
+    title = "A reaction is one emoji"
+
+
 class MessageTooLong(InvalidInput):
     code = "message_too_long"
     title = "The message is too long"
@@ -158,3 +163,20 @@ class RangeNotSatisfiable(TidingsError):
     status = 416
     code = "range_not_satisfiable"
     title = "The requested range is not in the file"
+
+
+class StorageUnavailable(TidingsError):
+    """The database cannot take writes right now; nothing of the request was saved."""
+
+    status = 503
+    code = "storage_unavailable"
+    title = "Storage is unavailable"
+
+    def __init__(self, reason: str, retry_after: int = 5) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(
+            f"Changes cannot be saved right now: {reason}. Nothing was saved;"
+            f" try again in {retry_after} s.",
+            reason=reason,
+        )

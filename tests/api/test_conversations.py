@@ -111,9 +111,7 @@ def test_markdown_reactions_edit_and_delete_work_in_dms(team: Team) -> None:
     assert message["html"].startswith("<p><strong>Ship</strong> it? see <a href=")
     assert team.admin.put(f"/messages/{message['id']}/reactions/thumbs_up").status_code == 200
     reacted = team.member.get(f"/messages/{message['id']}").json()
-    assert reacted["reactions"] == [
-        {"emoji": "thumbs_up", "count": 1, "member_ids": [team.admin.id]}
-    ]
+    assert reacted["reactions"] == [{"emoji": "👍", "count": 1, "member_ids": [team.admin.id]}]
     assert team.admin.patch(f"/messages/{message['id']}", json={"body": "no"}).status_code == 403
     edited = team.member.patch(f"/messages/{message['id']}", json={"body": "_Ship_ it."})
     assert edited.status_code == 200

@@ -65,7 +65,7 @@ def test_reactions_are_grouped_by_emoji(team: Team) -> None:
     assert team.member.put(f"/messages/{message_id}/reactions/thumbs_up").status_code == 200
     message = team.owner.get(f"/messages/{message_id}").json()
     assert message["reactions"] == [
-        {"emoji": "thumbs_up", "count": 2, "member_ids": sorted([team.member.id, team.admin.id])}
+        {"emoji": "👍", "count": 2, "member_ids": sorted([team.member.id, team.admin.id])}
     ]
     team.member.delete(f"/messages/{message_id}/reactions/thumbs_up")
     message = team.owner.get(f"/messages/{message_id}").json()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner, Result
 
 from tests.support import database_url_for
@@ -16,6 +17,7 @@ from tidings.api.authn import digest_of, lookup_token
 from tidings.cli import app
 from tidings.errors import TokenInvalid
 from tidings.store.database import Database
+from tidings.store.schema import MIGRATIONS
 
 Cli = Callable[..., Result]
 OWNER = ["--owner-email", "olive@tests.example", "--owner-password", "correct horse"]
@@ -96,10 +98,6 @@ def test_token_create_then_revoke(cli: Cli, workspace: str, database_url: str) -
 
 
 def test_migrate_reports_the_revision(cli: Cli) -> None:
-    from alembic.script import ScriptDirectory
-
-    from tidings.store.schema import MIGRATIONS
-
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert _ok(cli("migrate")).strip() == f"schema: empty -> {head}"
     assert _ok(cli("migrate")).strip() == f"schema: {head} -> {head}"

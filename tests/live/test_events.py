@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support import Person, Team
@@ -195,11 +195,46 @@ def test_idle_socket_receives_heartbeats(team: Team) -> None:
     assert frame["type"] == "heartbeat"
 
 
-def test_socket_with_a_bad_token_is_refused(team: Team) -> None:
-    url = team.server.url.replace("http://", "ws://") + "/api/v1/events?token=tdg_nope"
-    with pytest.raises((InvalidStatus, Exception)) as caught, connect(url) as ws:
+def _closed_with(url: str) -> tuple[int, str]:
+    """The close code and reason of a socket the server accepts and then refuses."""
+    with connect(url) as ws, pytest.raises(ConnectionClosed) as caught:
         ws.recv(timeout=5)
-    assert "4401" in str(caught.value) or "403" in str(caught.value)
+    assert caught.value.rcvd is not None, "the server did not send a close frame"
+    return caught.value.rcvd.code, caught.value.rcvd.reason
+
+
+def test_socket_with_a_bad_token_is_closed_with_4401(team: Team) -> None:
+    url = team.server.url.replace("http://", "ws://") + "/api/v1/events?token=tdg_nope"
+    assert _closed_with(url) == (4401, "The token is invalid, expired or revoked")
+
+
+def test_socket_without_a_token_is_closed_with_4401(team: Team) -> None:
+    url = team.server.url.replace("http://", "ws://") + "/api/v1/events"
+    code, reason = _closed_with(url)
+    assert code == 4401 and reason
+
+
+def test_socket_with_a_bad_since_is_closed_with_4400(team: Team) -> None:
+    assert _closed_with(ws_url(team, team.member) + "&since=yesterday") == (
+        4400,
+        "since must be an event id (an integer)",
+    )
+    assert _closed_with(ws_url(team, team.member) + "&since=-3") == (
+        4400,
+        "since must not be negative",
+    )
+
+
+def test_sse_with_a_bad_token_or_since_is_a_problem_like_the_socket(team: Team) -> None:
+    events = f"{team.server.url}/api/v1/events"
+    bad_token = httpx.get(events, params={"token": "tdg_nope"}, timeout=5)
+    assert bad_token.status_code == 401
+    assert bad_token.headers["content-type"] == "application/problem+json"
+    assert bad_token.json()["detail"] == "The token is invalid, expired or revoked"
+    bad_since = httpx.get(events, params={"token": team.member.token, "since": "x"}, timeout=5)
+    assert bad_since.status_code == 400
+    assert bad_since.headers["content-type"] == "application/problem+json"
+    assert bad_since.json()["detail"] == "since must be an event id (an integer)"
 
 
 def _sse_messages(response: httpx.Response, wanted: int) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from tidings.actions.activity import touch_activity
 from tidings.core.roles import Actor
+from tidings.errors import StorageUnavailable
 from tidings.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class ActivityThrottle:
             return
         try:
             await db.awrite(lambda tx: touch_activity(tx, actor))
-        except Exception:
+        except Exception as exc:
             self.forget(actor.member_id)
-            log.warning("recording activity of member %d failed", actor.member_id, exc_info=True)
+            # A storage fault is logged once by the writer; anything else is news.
+            trace = not isinstance(exc, StorageUnavailable)
+            log.warning("recording activity of member %d failed", actor.member_id, exc_info=trace)

@@ -45,10 +45,12 @@ from tidings.api.routes import (
 from tidings.api.services import Services
 from tidings.clock import Clock
 from tidings.config import Settings
+from tidings.errors import TidingsError
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
 from tidings.store.blobs import attach_from_settings, staging_dir
 from tidings.store.database import Database
+from tidings.store.faults import LOST, driver_message, storage_fault
 from tidings.store.tx import PendingEvent
 from tidings.unfurl import setup as link_previews
 from tidings.web import pages
@@ -66,8 +68,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         synchronous=settings.sqlite_synchronous,
         batch_max=settings.writer_batch_max,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
-    db.migrate()
+    _open_writable(db)
     hub = Hub(db)
     tokens = TokenCache()
 
@@ -93,6 +96,22 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         staging_dir(settings),
         link_key.encode(),
     )
+
+
+def _open_writable(db: Database) -> None:
+    """Migrate, then write once for real: a node that cannot write refuses to start
+    rather than answer every write with an error."""
+    try:
+        db.migrate()
+        db.check_writable()
+    except Exception as exc:
+        reason = storage_fault(exc)
+        if reason is None:
+            raise
+        db.close()
+        if reason == LOST:  # or never made: say what the driver says
+            reason = f"no working connection: {driver_message(exc)}"
+        raise TidingsError(f"cannot start: the database cannot be written ({reason})") from exc
 
 
 async def _sweep_events(svc: Services) -> None:

@@ -11,11 +11,13 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
 
-from tidings.errors import RateLimited, TidingsError
+from tidings.errors import RateLimited, StorageUnavailable, TidingsError
+from tidings.store.faults import storage_fault
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -50,7 +52,7 @@ def problem(
 
 def from_error(exc: TidingsError) -> Response:
     extra = dict(exc.extra)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | StorageUnavailable):
         extra["retry_after"] = exc.retry_after
     return problem(exc.status, exc.code, exc.title, exc.detail, **extra)
 
@@ -98,7 +100,10 @@ def install(app: FastAPI, api_prefix: str, page: PageRenderer) -> None:
         if request.url.path.startswith(api_prefix):
             return response
         body = orjson.loads(bytes(response.body))
-        return page(request, response.status_code, body["title"], body["detail"], exc)
+        rendered = page(request, response.status_code, body["title"], body["detail"], exc)
+        if "retry-after" in response.headers:
+            rendered.headers["Retry-After"] = response.headers["retry-after"]
+        return rendered
 
     @app.exception_handler(TidingsError)
     async def _tidings(request: Request, exc: TidingsError) -> Response:
@@ -116,6 +121,17 @@ def install(app: FastAPI, api_prefix: str, page: PageRenderer) -> None:
             headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
         refused = problem(exc.status_code, code, str(exc.detail), str(exc.detail), headers)
         return answer(request, refused, exc)
+
+    # Registered for a class (not for Exception), this handler answers inside the
+    # application, so the connection stays open; the catch-all below re-raises to
+    # the server after answering, which then closes the connection.
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        reason = storage_fault(exc)
+        if reason is None:
+            return await _crash(request, exc)
+        log.warning("storage fault on %s %s: %s", request.method, request.url.path, reason)
+        return answer(request, from_error(StorageUnavailable(reason)), exc)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import shlex
+import shutil
 import signal
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from types import FrameType
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -22,7 +24,6 @@ from tidings.config import Settings, load_settings
 from tidings.core import names
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotFound
-from tidings.live.hub import Hub
 from tidings.store.database import Database
 from tidings.store.models import members, workspaces
 from tidings.store.tx import Tx
@@ -80,20 +81,28 @@ def serve(
 ) -> None:
     """Run the server (migrates the database first)."""
     from tidings.api.app import create_app
+    from tidings.api.serving import StreamEndingServer, listen, server_config
     from tidings.logs import logging_config
 
     settings = load_settings(host=host, port=port, demo=demo, database_url=database_url)
+    sock = listen(settings.host, settings.port)  # a taken port fails before any work
+    settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     app = create_app(settings)
+    hint = None
     if settings.demo:
         from tidings.demo import DEMO_PASSWORD, seed_demo
 
         logins = seed_demo(app.state.services.db)
-        _print_demo(settings, logins, DEMO_PASSWORD)
-    console.print(f"Tidings is at [bold]{settings.public_url}/[/bold]  (Ctrl-C stops it)")
-    config = uvicorn.Config(
+        hint = _print_demo(settings, logins, DEMO_PASSWORD)
+
+    def listening() -> None:
+        console.print(f"Tidings is at [bold]{settings.public_url}/[/bold]  (Ctrl-C stops it)")
+        if hint:
+            console.print(hint, markup=False, soft_wrap=True)
+
+    config = server_config(
         app,
-        host=settings.host,
-        port=settings.port,
+        settings,
         log_config=logging_config(settings.log_level),
         access_log=settings.access_log,
         timeout_graceful_shutdown=10,
@@ -101,21 +110,7 @@ def serve(
     # What start-up built lives as long as the process: keep it out of the cyclic
     # collector, whose full passes over it stalled every request for ~0.1 s under load.
     gc.freeze()
-    StreamEndingServer(config, app.state.services.hub).run()
-
-
-class StreamEndingServer(uvicorn.Server):
-    """Ends live event streams when shutdown begins: they never finish by themselves,
-    and uvicorn drains open requests before the application's own shutdown runs.
-    Clients reconnect elsewhere (or later) with ``since`` and miss nothing."""
-
-    def __init__(self, config: uvicorn.Config, hub: Hub) -> None:
-        super().__init__(config)
-        self.hub = hub
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.hub.end_streams()
-        super().handle_exit(sig, frame)
+    StreamEndingServer(config, app.state.services.hub, listening).run(sockets=[sock])
 
 
 def worker(database_url: str = DB_OPTION) -> None:
@@ -148,15 +143,39 @@ async def _until_signalled(work: Coroutine[Any, Any, None]) -> None:
         await task
 
 
-def _print_demo(settings: Settings, logins: list[tuple[str, str, str]], password: str) -> None:
+def _print_demo(settings: Settings, logins: list[tuple[str, str, str]], password: str) -> str:
+    """Print the demo logins; return the sign-in command to show once the server listens."""
     table = Table("name", "e-mail", "time zone", title="Demo logins (workspace acme)")
     for name, email, zone in logins:
         table.add_row(name, email, zone)
     console.print(table)
     console.print(f"Every demo password is [bold]{password}[/bold]")
-    console.print(
-        f"Try: tidings login {settings.public_url} --email {logins[0][1]} --password {password}"
+    command = shlex.join(
+        [*typed_command(), "login", settings.public_url, "--email", logins[0][1]]
+        + ["--password", password]
     )
+    return f"Try: {command}"
+
+
+def typed_command() -> list[str]:
+    """This program as it can be typed again from the current directory: its bare
+    name when that is what the PATH finds, else its path (relative when below here)."""
+    program = Path(sys.argv[0])
+    if program.name == "__main__.py":  # python -m tidings
+        return [_typed_path(Path(sys.executable)), "-m", "tidings"]
+    found = shutil.which(program.name)
+    if found and program.exists() and Path(found).resolve() == program.resolve():
+        return [program.name]
+    return [_typed_path(program)]
+
+
+def _typed_path(path: Path) -> str:
+    absolute = path.absolute()
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return str(absolute)
+    return str(relative) if relative.parent != Path() else f"./{relative}"
 
 
 def init(

@@ -37,20 +37,9 @@ UNSETTLED = (OPEN, BREACHED)
 BREACH_GRACE = timedelta(hours=1)
 MAX_ASKS = 50
 MAX_RESPONSE_MINUTES = 10 * 8 * 60
-ACKNOWLEDGING = frozenset(
-    {
-        "✅",
-        "✔️",
-        "☑️",
-        "👍",
-        "👌",
-        "white_check_mark",
-        "heavy_check_mark",
-        "thumbs_up",
-        "+1",
-        "ok_hand",
-    }
-)
+# Reactions that acknowledge, in their stored form (core/names.py: short names
+# such as thumbs_up or white_check_mark arrive here as these emoji).
+ACKNOWLEDGING = frozenset({"✅", "✔️", "☑️", "👍", "👌"})
 
 
 def due_time(

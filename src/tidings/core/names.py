@@ -6,7 +6,9 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from tidings.errors import InvalidEmail, InvalidInput, InvalidTimeZone
+import emoji as emoji_data
+
+from tidings.errors import InvalidEmail, InvalidInput, InvalidReaction, InvalidTimeZone
 
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -100,13 +102,26 @@ def title_key(title: str) -> str:
 
 
 def emoji(value: str) -> str:
-    """A reaction: a short name like ``thumbs_up`` or one emoji character sequence."""
-    value = value.strip().strip(":")
-    if not value or len(value) > 64 or any(ch.isspace() for ch in value):
-        raise InvalidInput(f'"{value}" is not a reaction', field="emoji")
-    if value.isascii() and not re.fullmatch(r"[a-z0-9_+-]+", value):
-        raise InvalidInput(f'"{value}" is not a reaction name', field="emoji")
-    return value
+    """A reaction: one emoji, or a short name for one, with or without colons
+    (``thumbs_up``, ``:+1:``, ``tada``). Returns the emoji itself in its fully
+    qualified form, so 👍, ``+1`` and ``:thumbs_up:`` are one reaction; anything
+    else (text, several emoji, control characters) is refused."""
+    raw = value.strip()
+    if not raw or len(raw) > 64:
+        raise InvalidReaction("A reaction is one emoji or its short name", field="emoji")
+    glyph = raw if emoji_data.is_emoji(raw) else _named(raw.strip(":"))
+    if glyph is None:
+        shown = raw.encode("unicode_escape").decode() if not raw.isprintable() else raw
+        raise InvalidReaction(
+            f'"{shown}" is not an emoji or an emoji short name such as thumbs_up',
+            field="emoji",
+        )
+    return str(emoji_data.emojize(emoji_data.demojize(glyph)))
+
+
+def _named(name: str) -> str | None:
+    glyph = emoji_data.emojize(f":{name}:", language="alias")
+    return glyph if emoji_data.is_emoji(glyph) else None
 
 
 def password(value: str) -> str:

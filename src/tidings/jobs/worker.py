@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from tidings import mail
 from tidings.clock import FrozenClock
 from tidings.config import Settings
+from tidings.errors import StorageUnavailable
 from tidings.jobs.registry import PREPARERS, Handler, Preparer, load_handlers
 from tidings.store.blobs import attach_from_settings
 from tidings.store.database import Database
@@ -139,6 +140,9 @@ class Worker:
     async def _pass(self) -> int:
         try:
             return await self.arun_due()
+        except StorageUnavailable as exc:  # the writer logs when writes fail and recover
+            log.debug("running due jobs failed: %s", exc.reason)
+            return 0
         except Exception:  # the database may come back: keep polling
             log.exception("running due jobs failed")
             return 0

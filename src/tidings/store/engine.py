@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
+from tidings.errors import TidingsError
+
 
 def normalize_url(url: str) -> str:
     """Use psycopg 3 for plain ``postgresql://`` URLs."""
@@ -29,7 +31,7 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _install_sqlite_hooks(
-    engine: Engine, begin: str, synchronous: str, *, writer: bool = False
+    engine: Engine, begin: str, synchronous: str, busy_timeout_ms: int, *, writer: bool = False
 ) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -40,7 +42,7 @@ def _install_sqlite_hooks(
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if writer:
             # Freed pages and cells are zeroed, so a purged message (actions/expiry.py)
             # leaves no bytes behind in the file, only in the WAL until its checkpoint.
@@ -52,7 +54,9 @@ def _install_sqlite_hooks(
         conn.exec_driver_sql(begin)
 
 
-def create_engines(url: str, synchronous: str = "full") -> tuple[Engine, Engine]:
+def create_engines(
+    url: str, synchronous: str = "full", busy_timeout_ms: int = 10_000
+) -> tuple[Engine, Engine]:
     """Return (writer, reader) engines for the database at ``url``."""
     url = normalize_url(url)
     if not url.startswith("sqlite"):
@@ -61,10 +65,15 @@ def create_engines(url: str, synchronous: str = "full") -> tuple[Engine, Engine]
         return writer, reader
     path = _sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    args = {"check_same_thread": False, "timeout": 10}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TidingsError(
+                f"cannot create the database's folder {path.parent}: {exc.strerror or exc}"
+            ) from None
+    args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
     writer = create_engine(url, connect_args=args, pool_size=1, max_overflow=0)
     reader = create_engine(url, connect_args=args, pool_size=8, max_overflow=8)
-    _install_sqlite_hooks(writer, "BEGIN IMMEDIATE", synchronous, writer=True)
-    _install_sqlite_hooks(reader, "BEGIN", synchronous)
+    _install_sqlite_hooks(writer, "BEGIN IMMEDIATE", synchronous, busy_timeout_ms, writer=True)
+    _install_sqlite_hooks(reader, "BEGIN", synchronous, busy_timeout_ms)
     return writer, reader

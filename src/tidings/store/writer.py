@@ -1,10 +1,13 @@
 """Group commit: one writer thread takes several queued actions into one
 transaction, a savepoint each, and answers each only after the commit that
 holds it. A failing action rolls back alone; a failing commit fails them all.
+Storage faults (store/faults.py) reach callers as ``StorageUnavailable``, and the
+writer remembers the last one until a write succeeds again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -13,19 +16,28 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
 
 from tidings.clock import Clock
+from tidings.errors import StorageUnavailable
+from tidings.store.faults import connection_lost, storage_fault
 from tidings.store.tx import PendingEvent, Tx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Rewrites the schema version with itself: a real write on both databases (a
+# read-only or full database refuses it) that leaves nothing changed.
+TOUCH = text("UPDATE alembic_version SET version_num = version_num")
 
 
 @dataclass
 class _Work:
     fn: Callable[[Tx], Any]
     future: Future[Any]
+
+
+_Outcome = tuple[_Work, Tx | None, Any, BaseException | None]
 
 
 class Writer:
@@ -41,10 +53,12 @@ class Writer:
         self._on_commit = on_commit
         self._batch_max = batch_max
         self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="tidings-writer", daemon=True)
-        self._thread.start()
         self.batches = 0
         self.actions = 0
+        # Why the last write failed on storage; cleared by the next that succeeds.
+        self.fault: str | None = None
+        self._thread = threading.Thread(target=self._loop, name="tidings-writer", daemon=True)
+        self._thread.start()
 
     def submit(self, fn: Callable[[Tx], T]) -> Future[T]:
         future: Future[T] = Future()
@@ -87,19 +101,16 @@ class Writer:
         batch = [work for work in batch if work.future.set_running_or_notify_cancel()]
         if not batch:
             return
-        outcomes: list[tuple[_Work, Tx | None, Any, BaseException | None]] = []
+        probing = self.fault is not None
         try:
-            with self._engine.connect() as conn, conn.begin():
-                for work in batch:
-                    outcomes.append(self._run_one(conn, work))
+            outcomes = self._transaction(batch, probing)
         except BaseException as exc:  # the commit itself failed: nobody is durable
-            log.exception("commit of %d actions failed", len(batch))
-            for work in batch:
-                if not work.future.done():
-                    work.future.set_exception(exc)
+            self._failed(batch, exc)
             return
         self.batches += 1
         self.actions += len(batch)
+        if probing:  # its real write committed: storage takes writes again
+            self._recovered()
         # Listeners (cache invalidation, live wake-up) run before any caller
         # hears back, so a revoked token is refused by the very next request.
         committed = [event for _, tx, _, _ in outcomes if tx for event in tx.committed_events]
@@ -107,11 +118,75 @@ class Writer:
             self._notify(committed)
         for work, tx, result, error in outcomes:
             if error is not None:
-                work.future.set_exception(error)
+                work.future.set_exception(self._storage_error(error) or error)
                 continue
             assert tx is not None
             self._after(tx)
             work.future.set_result(result)
+
+    def _transaction(self, batch: list[_Work], probing: bool) -> list[_Outcome]:
+        """Run the batch in one transaction. A connection lost before COMMIT was
+        sent runs it once more on a fresh connection: nothing of it was durable.
+        One lost during COMMIT is not retried, since the commit may have landed.
+        ``probing`` (after a storage fault) adds one real write that changes nothing,
+        so that a commit proves storage takes writes again, even if the batch's
+        actions happen only to read."""
+        for attempt in (1, 2):
+            conn = self._engine.connect()
+            committing = False
+            try:
+                trans = conn.begin()
+                if probing:
+                    conn.execute(TOUCH)
+                outcomes = [self._run_one(conn, work) for work in batch]
+                committing = True
+                trans.commit()
+            except BaseException as exc:
+                self._discard(conn)
+                if attempt == 1 and not committing and connection_lost(exc):
+                    log.warning("database connection lost; running %d actions again", len(batch))
+                    continue
+                raise
+            if any(error is not None and storage_fault(error) for *_, error in outcomes):
+                self._discard(conn)  # a fresh session sees the database as it is now
+            else:
+                conn.close()
+            return outcomes
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _discard(conn: Connection) -> None:
+        with contextlib.suppress(Exception):
+            conn.invalidate()
+        with contextlib.suppress(Exception):
+            conn.close()
+
+    def _failed(self, batch: list[_Work], exc: BaseException) -> None:
+        error = self._storage_error(exc)
+        if error is None:
+            log.exception("commit of %d actions failed", len(batch))
+        for work in batch:
+            if not work.future.done():
+                work.future.set_exception(error or exc)
+
+    def _storage_error(self, exc: BaseException) -> StorageUnavailable | None:
+        """A storage fault becomes the caller's retryable error, and health's reason."""
+        if isinstance(exc, StorageUnavailable):
+            return exc
+        reason = storage_fault(exc)
+        if reason is None:
+            return None
+        if self.fault is None:
+            log.warning("writes are failing: %s", reason)
+        self.fault = reason
+        error = StorageUnavailable(reason)
+        error.__cause__ = exc
+        return error
+
+    def _recovered(self) -> None:
+        if self.fault is not None:
+            log.warning("writes succeed again (after: %s)", self.fault)
+            self.fault = None
 
     def _notify(self, committed: list[PendingEvent]) -> None:
         try:
@@ -119,9 +194,7 @@ class Writer:
         except Exception:
             log.exception("commit listener failed")
 
-    def _run_one(
-        self, conn: Any, work: _Work
-    ) -> tuple[_Work, Tx | None, Any, BaseException | None]:
+    def _run_one(self, conn: Any, work: _Work) -> _Outcome:
         # Plain SQL savepoints: the same on SQLite and PostgreSQL, and a fifth of
         # the cost of the ORM-level nested transaction objects on this hot path.
         conn.exec_driver_sql("SAVEPOINT tidings_action")

@@ -26,31 +26,9 @@ from tidings.queries.sidebar import sidebar, standing
 from tidings.web.session import CSRF_FIELD, csrf_token, keep_csrf
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-# Reactions offered by the picker; any other emoji can still be typed.
+# Reactions offered by the picker (in their stored, fully qualified form); any other
+# emoji or short name can still be sent through the API.
 REACTIONS = ("👍", "✅", "👀", "🎉", "❤️", "😄", "🙏", "🤔", "🚀", "👏", "➕", "🔥")
-# Reactions may be stored by short name (the API accepts both); show the glyph.
-GLYPHS = {
-    "thumbs_up": "👍",
-    "+1": "👍",
-    "white_check_mark": "✅",
-    "check": "✅",
-    "eyes": "👀",
-    "tada": "🎉",
-    "heart": "❤️",
-    "smile": "😄",
-    "pray": "🙏",
-    "thinking": "🤔",
-    "rocket": "🚀",
-    "clap": "👏",
-    "heavy_plus_sign": "➕",
-    "fire": "🔥",
-    "thumbs_down": "👎",
-    "-1": "👎",
-    "joy": "😂",
-    "100": "💯",
-    "wave": "👋",
-    "coffee": "☕",
-}
 
 
 def parse_iso(value: str | datetime) -> datetime:
@@ -106,7 +84,6 @@ def _json(value: Any) -> Markup:
 
 
 templates.env.filters.update(
-    glyph=lambda name: GLYPHS.get(name, name),
     when=_when,
     full_time=_full_time,
     city=_city,

@@ -18,13 +18,16 @@ from starlette.responses import StreamingResponse
 
 from tidings.api.authn import bearer, digest_of
 from tidings.api.deps import authenticate, client_address, services
-from tidings.errors import InvalidInput, TidingsError
+from tidings.errors import TidingsError
 from tidings.live.hub import Delivered, Subscriber
 from tidings.web.session import session_token
 
 router = APIRouter(tags=["events"])
 HEARTBEAT = b'{"type":"heartbeat"}'
 HEARTBEAT_TEXT = HEARTBEAT.decode()
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_BAD_REQUEST = 4400
+
 SSE_EVENT = {
     "type": "object",
     "properties": {
@@ -61,9 +64,9 @@ def _since(value: str | None) -> int | None:
     try:
         since = int(value)
     except ValueError:
-        raise InvalidInput("since must be an event id (an integer)", field="since") from None
+        raise TidingsError("since must be an event id (an integer)", field="since") from None
     if since < 0:
-        raise InvalidInput("since must not be negative", field="since")
+        raise TidingsError("since must not be negative", field="since")
     return since
 
 
@@ -141,7 +144,7 @@ async def events_ws(websocket: WebSocket) -> None:
         )
         since = _since(websocket.query_params.get("since"))
     except TidingsError as exc:
-        await websocket.close(code=4401 if exc.status == 401 else 4400, reason=exc.detail[:120])
+        await _refuse(websocket, exc)
         return
     await websocket.accept()
     sub = await svc.hub.subscribe(actor, since, digest_of(raw_token))
@@ -157,6 +160,17 @@ async def events_ws(websocket: WebSocket) -> None:
             await reader
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+async def _refuse(websocket: WebSocket, exc: TidingsError) -> None:
+    """Accept, then close with a code the client can act on: 4401 "sign in again",
+    4400 "fix the request". Closing before accepting would refuse the handshake with
+    a bare HTTP 403, which tells a client neither."""
+    await websocket.accept()
+    code = CLOSE_UNAUTHENTICATED if exc.status == 401 else CLOSE_BAD_REQUEST
+    # A close reason is at most 123 bytes of UTF-8.
+    reason = exc.detail.encode()[:123].decode(errors="ignore")
+    await websocket.close(code=code, reason=reason)
 
 
 async def _send_loop(

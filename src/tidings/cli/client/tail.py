@@ -87,6 +87,10 @@ def _summary(data: Any, names: _Names) -> str:
     return " ".join(f"{k}={v}" for k, v in data.items() if isinstance(v, str | int))
 
 
+# Close codes of a stream the server will not serve as asked: reconnecting cannot help.
+REFUSALS = (4400, 4401)
+
+
 def _follow(
     profile: Profile,
     since: int | None,
@@ -113,7 +117,12 @@ def _follow(
         except InvalidStatus as exc:
             if exc.response.status_code < 500 or not connected:
                 _refused(profile, exc.response.status_code)
-        except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake):
+        except ConnectionClosed as exc:
+            if exc.rcvd is not None and exc.rcvd.code in REFUSALS:
+                _refused(profile, exc.rcvd.code, exc.rcvd.reason)
+            if not connected:
+                raise Unreachable(profile.url) from None
+        except (OSError, TimeoutError, InvalidHandshake):
             if not connected:
                 raise Unreachable(profile.url) from None
         notices.print(f"connection lost; reconnecting in {delay:g} s", style="dim")
@@ -132,8 +141,9 @@ def _connect(profile: Profile, since: int | None) -> Any:
     return connect(uri, additional_headers=headers, open_timeout=10, close_timeout=2)
 
 
-def _refused(profile: Profile, status: int) -> NoReturn:
-    """The handshake was refused; the HTTP API says why (usually a revoked token)."""
+def _refused(profile: Profile, status: int, reason: str = "") -> NoReturn:
+    """The stream was refused (a close code 4401/4400, or an HTTP status from an
+    older server); the HTTP API says why (usually a revoked token)."""
     with Server(profile.url, profile.token) as server:
         server.get("/users/me")
-    raise TidingsError(f"the server refused the event stream (HTTP {status})")
+    raise TidingsError(f"the server refused the event stream ({reason or status})")

@@ -14,9 +14,10 @@ from starlette.responses import Response
 
 from tidings.actions import messages, reactions, reads, subscriptions, topics
 from tidings.api.deps import services
+from tidings.core import names
 from tidings.core.markdown import render_markdown
 from tidings.core.roles import Actor
-from tidings.errors import InvalidInput, TidingsError
+from tidings.errors import InvalidInput, StorageUnavailable, TidingsError
 from tidings.queries import channels as qc
 from tidings.queries import messages as qm
 from tidings.queries.directory import get_member, member_ids_by_handle
@@ -213,19 +214,22 @@ async def _refused(
     """Show why, and keep every word the user typed."""
     extra = {"error": exc, "values": form.values(), **_compose_context()}
     if is_htmx(request):
-        response = respond(request, "parts/composer_error.html", extra, exc.status)
+        response: Response = respond(request, "parts/composer_error.html", extra, exc.status)
         response.headers["HX-Retarget"] = "#composer-error"
         response.headers["HX-Reswap"] = "innerHTML"
-        return response
-    load = _topic if kind == "topic" else _conversation
-    return await render_page(
-        request,
-        actor,
-        "thread.html",
-        lambda c: load(c, actor, place_id, None),
-        status=exc.status,
-        **extra,
-    )
+    else:
+        load = _topic if kind == "topic" else _conversation
+        response = await render_page(
+            request,
+            actor,
+            "thread.html",
+            lambda c: load(c, actor, place_id, None),
+            status=exc.status,
+            **extra,
+        )
+    if isinstance(exc, StorageUnavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @router.post("/t/{topic_id}/messages")
@@ -319,8 +323,9 @@ async def toggle_reaction(
 
     def toggle(tx: Any) -> Any:
         current = qm.get_message(tx.conn, actor, message_id)
+        chosen = names.emoji(emoji)
         mine = any(
-            r["emoji"] == emoji.strip().strip(":") and actor.member_id in r["member_ids"]
+            r["emoji"] == chosen and actor.member_id in r["member_ids"]
             for r in current["reactions"]
         )
         change = reactions.remove_reaction if mine else reactions.add_reaction

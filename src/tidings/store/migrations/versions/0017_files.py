@@ -1,7 +1,7 @@
 """files: resumable uploads, attachments on messages, derived files, server keys
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import tidings.store.types
 
 revision = "0017"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -41,7 +41,7 @@ def _alembic(db: Database, verb: str, target: str) -> None:
 def test_old_reactions_become_canonical_and_merge(db: Database) -> None:
     def seed(tx: Tx) -> tuple[int, int]:
         made = create_workspace(
-            tx, name="olden", owner_email="o@olden.test", owner_password="x" * 8
+            tx, name="olden", owner_email="o@olden.test", owner_password_hash=None
         )
         actor = Actor(made["owner_id"], made["id"], Role.OWNER, "o")
         channel = tx.conn.execute(

@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -181,9 +182,19 @@ Attachments = Field(
 )
 
 
+def _text_unless_files(body: str, info: ValidationInfo) -> str:
+    """A message needs text, unless it carries files."""
+    if not body.strip() and not info.data.get("attachments"):
+        raise ValueError("Write something, or attach a file")
+    return body
+
+
 class MessageIn(In):
-    body: str = Field("", description="The text; may be empty when files are attached")
     attachments: list[Id | AttachmentIn] = Attachments
+    body: str = Field(
+        "", validate_default=True, description="The text; may be empty when files are attached"
+    )
+    _body_or_files = field_validator("body")(_text_unless_files)
     priority: Priority = "normal"
     reply_to_id: Id | None = None
     quote_of_id: Id | None = None
@@ -566,8 +577,9 @@ class PreviewIn(In):
 
 
 class ForkoutIn(In):
-    body: str
     attachments: list[Id | AttachmentIn] = Attachments
+    body: str = Field(description="The text; may be empty when files are attached")
+    _body_or_files = field_validator("body")(_text_unless_files)
     member_ids: list[Id] = Field(default_factory=list, max_length=200)
     group_ids: list[Id] = Field(default_factory=list, max_length=50)
     priority: Priority = "normal"

@@ -63,6 +63,15 @@ def test_record_a_voice_note_review_it_and_send_it(team: Team, open_browser: Ope
     sent = message(page, "My update")
     expect(sent.locator("figure.file-clip audio, figure.file-clip video")).to_have_count(1)
     expect(sent).to_contain_text("Voice note")
+    other = open_browser(team.server, team.owner)
+    other.goto(f"/t/{topic}")
+    clip = message(other, "My update").locator("figure.file-clip")
+    double = clip.get_by_role("button", name="2×")
+    double.click()
+    expect(double).to_have_attribute("aria-pressed", "true")
+    expect(clip.get_by_role("button", name="1×")).to_have_attribute("aria-pressed", "false")
+    assert clip.locator("audio, video").evaluate("m => m.playbackRate") == 2
+    assert serious_violations(other) == []
 
 
 def test_record_the_screen_then_record_again(team: Team, open_browser: Opener) -> None:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Page, Playwright, Route, expect
 
 from tests.support import Team
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, Opener, _require, serious_violations
@@ -93,3 +93,33 @@ def test_record_the_screen_then_record_again(team: Team, open_browser: Opener) -
     page.get_by_role("button", name="Send").click()
     sent = message(page, "Here is the bug")
     expect(sent).to_contain_text("Screen recording")
+
+
+def test_a_dropped_piece_is_sent_again_from_the_servers_offset(
+    team: Team, open_browser: Opener
+) -> None:
+    topic = new_topic(team, "Flaky network")
+    page = open_browser(team.server, team.member, permissions=["microphone", "camera"])
+    page.goto(f"/t/{topic}")
+    dropped: list[str] = []
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if r.method == "HEAD" else None)
+
+    def drop_first_piece(route: Route) -> None:
+        request = route.request
+        if request.method == "PATCH" and request.post_data_buffer and not dropped:
+            dropped.append(request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/uploads/*", drop_first_piece)
+    record(page, "Record voice")
+    assert dropped and asked and asked[0] == dropped[0]
+    page.get_by_role("region", name="Recorder").get_by_role(
+        "button", name="Attach recording"
+    ).click()
+    page.get_by_label("Message", exact=True).fill("Despite the network")
+    page.get_by_role("button", name="Send").click()
+    sent = message(page, "Despite the network")
+    expect(sent.locator("figure.file-clip audio, figure.file-clip video")).to_have_count(1)

@@ -248,7 +248,14 @@
     say("");
   }
 
+  const devices = navigator.mediaDevices;
+  const group = composer.querySelector(".record-buttons");
+  if (!window.MediaRecorder || !devices || !devices.getUserMedia) {
+    if (group) group.hidden = true;  // no recording here (an old browser, or not https)
+    return;
+  }
   for (const button of composer.querySelectorAll("[data-record]")) {
+    if (button.dataset.record === "screen" && !devices.getDisplayMedia) button.hidden = true;
     button.addEventListener("click", () => { begin(button.dataset.record); });
   }
   buttons.pause.addEventListener("click", pause);

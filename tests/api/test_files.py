@@ -236,6 +236,78 @@ def test_size_limit_and_workspace_quota(team: Team) -> None:
     assert over.status_code == 413 and over.json()["code"] == "quota_exceeded"
 
 
+def test_a_recording_of_unknown_length_is_uploaded_as_it_grows(team: Team) -> None:
+    data = bytes(range(256)) * 3000
+    made = team.member.post("/uploads", json={"filename": "voice.bin"})
+    assert made.status_code == 201, made.text
+    assert made.json()["size"] is None and made.json()["length_deferred"] is True
+    assert made.headers["Upload-Defer-Length"] == "1" and "Upload-Length" not in made.headers
+    upload_id = made.json()["id"]
+    for offset in range(0, 600_000, 200_000):  # chunks as the recording goes
+        grown = send_chunk(team.member, upload_id, offset, data[offset : offset + 200_000])
+        assert grown.status_code == 200, grown.text
+        assert grown.json()["state"] == "open" and grown.json()["offset"] == offset + 200_000
+    head = team.member.client.head(f"/uploads/{upload_id}")
+    assert head.headers["Upload-Offset"] == "600000" and head.headers["Upload-Defer-Length"] == "1"
+    last = team.member.patch(
+        f"/uploads/{upload_id}",
+        content=data[600_000:],
+        headers={
+            "Upload-Offset": "600000",
+            "Upload-Length": str(len(data)),
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+    assert last.status_code == 200, last.text
+    done = last.json()
+    assert done["state"] == "complete" and done["size"] == len(data)
+    assert done["length_deferred"] is False and last.headers["Upload-Length"] == str(len(data))
+    message = post_with(team, team.member, [upload_id])
+    assert team.owner.get(message["attachments"][0]["url"][7:]).content == data
+
+
+def test_the_tus_defer_header_and_an_empty_last_chunk_complete_an_upload(team: Team) -> None:
+    made = team.member.post(
+        "/uploads", json={"filename": "clip.bin"}, headers={"Upload-Defer-Length": "1"}
+    )
+    assert made.status_code == 201 and made.json()["length_deferred"] is True
+    upload_id = made.json()["id"]
+    assert send_chunk(team.member, upload_id, 0, b"hello ").status_code == 200
+    short = team.member.patch(
+        f"/uploads/{upload_id}",
+        content=b"",
+        headers={"Upload-Offset": "6", "Upload-Length": "3"},
+    )
+    assert short.status_code == 422 and short.json()["code"] == "invalid_input"
+    done = team.member.patch(
+        f"/uploads/{upload_id}", content=b"", headers={"Upload-Offset": "6", "Upload-Length": "6"}
+    )
+    assert done.status_code == 200 and done.json()["state"] == "complete"
+    assert done.json()["sha256"] == hashlib.sha256(b"hello ").hexdigest()
+    both = team.member.post(
+        "/uploads", json={"filename": "x", "size": 3}, headers={"Upload-Defer-Length": "1"}
+    )
+    assert both.status_code == 422 and both.json()["code"] == "invalid_input"
+
+
+def test_an_upload_of_unknown_length_keeps_to_the_size_limit_and_quota(team: Team) -> None:
+    chunk = b"r" * (1024 * 1024)
+    upload_id = team.member.post("/uploads", json={"filename": "long.webm"}).json()["id"]
+    for n in range(4):  # 4 MiB: the size limit
+        assert send_chunk(team.member, upload_id, n * len(chunk), chunk).status_code == 200
+    past = send_chunk(team.member, upload_id, MAX_FILE, b"one byte more")
+    assert past.status_code == 413 and past.json()["code"] == "file_too_large"
+    # The 4 MiB received count against the 12 MiB quota while the length is unknown.
+    for _ in range(2):
+        assert team.member.post("/uploads", json={"filename": "x", "size": MAX_FILE}).is_success
+    full = team.owner.post("/uploads", json={"filename": "one-more", "size": 1})
+    assert full.status_code == 413 and full.json()["code"] == "quota_exceeded"
+    other = team.owner.post("/uploads", json={"filename": "second.webm"}).json()["id"]
+    refused = send_chunk(team.owner, other, 0, b"x")
+    assert refused.status_code == 413 and refused.json()["code"] == "quota_exceeded"
+    assert team.owner.client.head(f"/uploads/{other}").headers["Upload-Offset"] == "0"
+
+
 def test_a_chunk_past_the_declared_size_is_refused(team: Team) -> None:
     made = start(team.member, b"12345", "five.txt")
     response = send_chunk(team.member, made["id"], 0, b"123456")

@@ -42,3 +42,11 @@ def test_a_crash_still_carries_the_security_headers(app: FastAPI) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "strict-transport-security" not in response.headers
+
+
+def test_only_media_may_come_from_blob_urls() -> None:
+    """A recording is reviewed from a blob: URL; scripts, images and frames may not."""
+    directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
+    assert directives["media-src"] == "'self' blob:"
+    others = [name for name, value in directives.items() if "blob:" in value]
+    assert others == ["media-src"]

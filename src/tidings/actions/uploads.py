@@ -29,6 +29,9 @@ from tidings.store.models import attachments, uploads
 from tidings.store.tx import Tx
 
 OPEN = "open"
+# Open, with its length still unknown (a recording): ``size`` holds the bytes
+# received so far, so the quota counts them, until a chunk declares the length.
+GROWING = "growing"
 COMPLETE = "complete"
 EXPIRE = "upload.expire"
 THUMBNAIL = "file.thumbnail"
@@ -57,11 +60,13 @@ class Finished:
 
 
 def upload_view(row: Mapping[Any, Any]) -> dict[str, Any]:
+    growing = row["state"] == GROWING
     return {
         "id": row["id"],
         "filename": row["filename"],
-        "size": row["size"],
-        "state": row["state"],
+        "size": None if growing else row["size"],
+        "state": OPEN if growing else row["state"],
+        "length_deferred": growing,
         "sha256": row["sha256"],
         "content_type": row["content_type"],
         "kind": row["kind"],
@@ -108,12 +113,15 @@ def start_upload(
     actor: Actor,
     *,
     filename: str,
-    size: int,
+    size: int | None,
     limits: Limits,
     sha256: str | None = None,
 ) -> dict[str, Any]:
     """Open an upload of ``size`` bytes; refused if the file is over the size limit or
-    would take the workspace past its quota."""
+    would take the workspace past its quota. Without a size the length is deferred:
+    the limits are checked as the bytes arrive, and a later chunk declares it."""
+    growing = size is None
+    size = 0 if size is None else size
     if not isinstance(size, int) or size < 0:
         raise InvalidInput("size is a number of bytes", field="size")
     if size > limits.max_file_bytes:
@@ -136,7 +144,7 @@ def start_upload(
         "filename": clean_filename(filename),
         "size": size,
         "expected_sha256": _check_sha(sha256),
-        "state": OPEN,
+        "state": GROWING if growing else OPEN,
         "sha256": None,
         "stored_size": None,
         "content_type": None,
@@ -150,6 +158,73 @@ def start_upload(
     upload_id = tx.insert(uploads, **values)
     _schedule_expiry(tx, actor.workspace_id, upload_id, values["expires_at"])
     return upload_view({**values, "id": upload_id})
+
+
+def room_to_grow(tx: Tx, actor: Actor, upload_id: int, received: int, limits: Limits) -> int:
+    """How many more bytes an upload of unknown length may take, past the ``received``
+    ones: up to the file size limit and what is left of the workspace's quota.
+    Refused with ``file_too_large`` or ``quota_exceeded`` when none."""
+    row = upload_row(tx.conn, actor, upload_id)
+    room = limits.max_file_bytes - received
+    if room <= 0:
+        raise FileTooLarge(
+            f"Files are limited to {limits.max_file_bytes} bytes", limit=limits.max_file_bytes
+        )
+    if limits.quota_bytes:
+        used = workspace_usage(tx, actor.workspace_id) - int(row["size"]) + received
+        left = limits.quota_bytes - used
+        if left <= 0:
+            raise QuotaExceeded(
+                f"The workspace holds {used} of its {limits.quota_bytes} bytes",
+                quota=limits.quota_bytes,
+                used=used,
+            )
+        room = min(room, left)
+    return room
+
+
+def record_growth(tx: Tx, actor: Actor, upload_id: int, received: int) -> None:
+    """Count the bytes an upload of unknown length holds so far against the quota."""
+    upload_row(tx.conn, actor, upload_id)
+    tx.conn.execute(
+        update(uploads)
+        .where(uploads.c.id == upload_id, uploads.c.state == GROWING)
+        .values(size=received)
+    )
+
+
+def declare_length(
+    tx: Tx, actor: Actor, upload_id: int, length: int, received: int, limits: Limits
+) -> dict[str, Any]:
+    """Fix the length of an upload that had none (``received`` bytes are in): it
+    becomes an ordinary open upload, which the chunk reaching ``length`` completes."""
+    row = upload_row(tx.conn, actor, upload_id)
+    if row["state"] != GROWING:
+        if row["size"] != length:
+            raise InvalidInput("Upload-Length differs from the upload's", field="Upload-Length")
+        return dict(row)
+    if length < received:
+        raise InvalidInput(
+            f"Upload-Length is less than the {received} bytes received", field="Upload-Length"
+        )
+    room = room_to_grow(tx, actor, upload_id, received, limits) if length > received else 0
+    if length - received > room:
+        if length > limits.max_file_bytes:
+            raise FileTooLarge(
+                f"Files are limited to {limits.max_file_bytes} bytes; this one has {length}",
+                limit=limits.max_file_bytes,
+            )
+        raise QuotaExceeded(
+            f"{length - received} more bytes do not fit in the workspace's quota",
+            quota=limits.quota_bytes,
+            used=workspace_usage(tx, actor.workspace_id),
+        )
+    tx.conn.execute(
+        update(uploads)
+        .where(uploads.c.id == upload_id, uploads.c.state == GROWING)
+        .values(size=length, state=OPEN)
+    )
+    return {**row, "size": length, "state": OPEN}
 
 
 def _schedule_expiry(tx: Tx, workspace_id: int, upload_id: int, when: Any) -> None:

@@ -938,7 +938,12 @@ class ReadMark(BaseModel):
 
 class UploadIn(In):
     filename: str = Field(max_length=1000)
-    size: int = Field(ge=0, description="The file's exact length in bytes")
+    size: int | None = Field(
+        None,
+        ge=0,
+        description="The file's exact length in bytes; leave it out when not known yet "
+        "(a recording), and send Upload-Length with a later chunk",
+    )
     sha256: str | None = Field(
         None, description="Hex SHA-256 of the bytes; if given, checked on completion"
     )
@@ -947,7 +952,8 @@ class UploadIn(In):
 class Upload(BaseModel):
     id: int
     filename: str
-    size: int
+    size: int | None = Field(description="Null while the length is deferred")
+    length_deferred: bool
     offset: int = Field(description="Bytes received so far; the next chunk starts here")
     state: Literal["open", "complete"]
     sha256: str | None

@@ -4,7 +4,10 @@
 a chunk at ``Upload-Offset`` and answers the new offset; ``HEAD`` tells the offset
 after a dropped connection. The chunk that reaches the declared size completes
 the upload: the bytes are checked, typed from their content, cleaned of image
-metadata and stored by digest. A chunk streams to a staging file as it arrives,
+metadata and stored by digest. A recording's length is not known while it records:
+its upload opens without a size (or with ``Upload-Defer-Length: 1``), the limits
+are checked as each chunk arrives, and the chunk carrying ``Upload-Length``
+declares it (tus's creation-defer-length). A chunk streams to a staging file as it arrives,
 so memory stays flat whatever the file's size.
 """
 
@@ -97,10 +100,17 @@ def _answer(
     offset = _offset(svc, {**row, **view})
     response = json({**view, "offset": offset}, status)
     response.headers["Upload-Offset"] = str(offset)
-    response.headers["Upload-Length"] = str(view["size"])
+    _length_headers(response.headers, view)
     response.headers["Tus-Resumable"] = "1.0.0"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _length_headers(headers: Any, view: Mapping[str, Any]) -> None:
+    if view["size"] is None:
+        headers["Upload-Defer-Length"] = "1"
+    else:
+        headers["Upload-Length"] = str(view["size"])
 
 
 @router.post("/uploads", response_model=schemas.Upload, status_code=201)
@@ -110,6 +120,11 @@ async def start(
     """Open an upload. Refused with ``file_too_large`` past the size limit and with
     ``quota_exceeded`` when the workspace's files would exceed its quota."""
     svc = services(request)
+    deferred = request.headers.get("upload-defer-length")
+    if deferred is not None and (deferred != "1" or body.size is not None):
+        raise InvalidInput(
+            "Upload-Defer-Length is 1, and only without a size", field="Upload-Defer-Length"
+        )
     view = await svc.db.awrite(
         lambda tx: uploads.start_upload(
             tx,
@@ -138,12 +153,8 @@ async def offset(upload_id: int, request: Request, actor: Actor = Depends(upload
     svc = services(request)
     row = await _row(svc, actor, upload_id)
     done = _offset(svc, row)
-    headers = {
-        "Upload-Offset": str(done),
-        "Upload-Length": str(row["size"]),
-        "Tus-Resumable": "1.0.0",
-        "Cache-Control": "no-store",
-    }
+    headers = {"Upload-Offset": str(done), "Tus-Resumable": "1.0.0", "Cache-Control": "no-store"}
+    _length_headers(headers, uploads.upload_view(row))
     return Response(status_code=200, headers=headers)
 
 
@@ -160,6 +171,15 @@ async def get_upload(
 async def cancel(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     await services(request).db.awrite(lambda tx: uploads.cancel_upload(tx, actor, upload_id))
     return Response(status_code=204)
+
+
+def _declared_length(request: Request) -> int | None:
+    value = request.headers.get("upload-length")
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidInput("Upload-Length is a number of bytes", field="Upload-Length")
+    return int(value)
 
 
 def _declared_offset(request: Request) -> int:
@@ -223,9 +243,12 @@ def _write_all(fd: int, data: bytes) -> None:
 async def append(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     """Append the body at ``Upload-Offset`` (409 ``upload_offset_mismatch`` if the
     upload is elsewhere: ask ``HEAD`` and resume from there). The chunk that brings
-    the upload to its size completes it."""
+    the upload to its size completes it. An upload of unknown length takes chunks
+    while they fit the size limit and the quota (413 otherwise); the chunk that
+    carries ``Upload-Length`` fixes its length and may complete it."""
     svc = services(request)
     at = _declared_offset(request)
+    length = _declared_length(request)
     row = await _row(svc, actor, upload_id)
     if row["state"] == uploads.COMPLETE:
         if at != row["size"]:
@@ -236,6 +259,14 @@ async def append(upload_id: int, request: Request, actor: Actor = Depends(upload
         current = os.fstat(fd).st_size
         if at != current:
             raise UploadOffsetMismatch(f"The upload is at byte {current}", offset=current)
+        if length is not None:
+            row = await svc.db.awrite(
+                lambda tx: uploads.declare_length(
+                    tx, actor, upload_id, length, current, _limits(svc)
+                )
+            )
+        elif row["state"] == uploads.GROWING:
+            return await _grow(svc, actor, request, row, fd, current)
         room = min(row["size"] - current, svc.settings.upload_chunk_bytes)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > room:
@@ -249,6 +280,41 @@ async def append(upload_id: int, request: Request, actor: Actor = Depends(upload
             return _answer(svc, view, row)
         view = await _complete(svc, actor, row, path)
     return _answer(svc, view, row)
+
+
+async def _grow(
+    svc: Services,
+    actor: Actor,
+    request: Request,
+    row: Mapping[str, Any],
+    fd: int,
+    current: int,
+) -> Response:
+    """Append a chunk to an upload of unknown length, within the limits left."""
+    upload_id = row["id"]
+    limits = _limits(svc)
+    allowed = await svc.db.awrite(
+        lambda tx: uploads.room_to_grow(tx, actor, upload_id, current, limits)
+    )
+    room = min(allowed, svc.settings.upload_chunk_bytes)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > room:
+        raise _too_much_growing(allowed, svc.settings.upload_chunk_bytes)
+    written, overflowed = await _receive(request, fd, current, room)
+    if overflowed:
+        os.ftruncate(fd, current + written)
+        raise _too_much_growing(allowed, svc.settings.upload_chunk_bytes)
+    received = current + written
+    await svc.db.awrite(lambda tx: uploads.record_growth(tx, actor, upload_id, received))
+    return _answer(svc, uploads.upload_view(row), row)
+
+
+def _too_much_growing(allowed: int, chunk_limit: int) -> PayloadTooLarge:
+    if allowed <= chunk_limit:
+        return PayloadTooLarge(
+            f"Only {allowed} more bytes fit the size limit and the workspace's quota"
+        )
+    return PayloadTooLarge(f"Chunks are limited to {chunk_limit} bytes")
 
 
 def _too_much(left: int, chunk_limit: int) -> PayloadTooLarge:

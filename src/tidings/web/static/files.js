@@ -108,6 +108,19 @@
 
   if (composer) setUp(composer);
 
+  // ---- clips: a speed control beside each audio or video player ----
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".clip-speed [data-speed]");
+    if (!button) return;
+    const media = button.closest(".file-clip")?.querySelector("audio, video");
+    if (!media) return;
+    media.playbackRate = Number(button.dataset.speed);
+    media.defaultPlaybackRate = media.playbackRate;
+    for (const other of button.parentElement.querySelectorAll("[data-speed]")) {
+      other.setAttribute("aria-pressed", String(other === button));
+    }
+  });
+
   // ---- lightbox: a full-size image over the page; Escape or a click closes it ----
   const box = document.createElement("dialog");
   box.className = "lightbox";

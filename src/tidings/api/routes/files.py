@@ -27,6 +27,7 @@ from tidings.core.files import (
 from tidings.core.roles import Actor
 from tidings.errors import NotFound, RangeNotSatisfiable
 from tidings.queries import files as qf
+from tidings.queries.paging import MAX_LIMIT
 from tidings.web.session import session_token
 
 router = APIRouter(tags=["files"])
@@ -199,7 +200,7 @@ async def channel_files(
     channel_id: int,
     request: Request,
     cursor: str | None = None,
-    limit: int = Query(50),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
     actor: Actor = Depends(current_actor),
 ) -> Response:
     """Files shared in the channel, newest first."""

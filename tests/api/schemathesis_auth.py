@@ -1,4 +1,5 @@
-"""Schemathesis hooks for the OpenAPI run: sign in as the test team's owner.
+"""Schemathesis hooks for the OpenAPI run: sign in as the test team's owner, and
+send raw upload chunks.
 
 Loaded by the ``st`` process through SCHEMATHESIS_HOOKS. The run itself signs out
 and revokes tokens, so a 401 makes schemathesis sign in again and replay the request.
@@ -29,3 +30,7 @@ class OwnerLogin:
 
     def set(self, case: Any, data: str, context: Any) -> None:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+# Upload chunks are raw bytes under tus's media type: send them as any binary body.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")

@@ -593,6 +593,14 @@ def test_a_channel_lists_its_files_newest_first_to_its_readers(team: Team) -> No
     assert team.guest.get(f"/channels/{general}/files").status_code == 404
 
 
+@pytest.mark.parametrize("limit", [0, -1, 201])
+def test_a_channel_files_page_limit_out_of_range_is_refused(team: Team, limit: int) -> None:
+    general = team.channel_id("general")
+    response = team.owner.get(f"/channels/{general}/files", params={"limit": limit})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.limit"
+
+
 def test_an_upload_never_attached_is_removed_with_its_bytes(
     team: Team, files_server: LiveServer, clock: FrozenClock
 ) -> None:

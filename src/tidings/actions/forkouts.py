@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from tidings.actions.conversations import open_conversation
-from tidings.actions.messages import send_to_conversation
+from tidings.actions.messages import check_body, send_to_conversation
 from tidings.core.permissions import require_not_guest
 from tidings.core.roles import Actor
 from tidings.errors import InvalidInput, NotFound
@@ -65,6 +65,7 @@ def send_forkout(
     copy carries the same files (stored once)."""
     files = list(attachments)
     require_not_guest(actor)
+    check_body(body, max_length, files=bool(files))  # before the recipients: the text is at fault
     people = recipients_of(tx, actor, member_ids, group_ids)
     forkout_id = tx.insert(
         forkouts,

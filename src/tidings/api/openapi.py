@@ -27,7 +27,10 @@ REASONS = {
     405: "The method is not allowed; the Allow header names those that are",
     409: "Conflicts with the current state",
     410: "It is gone",
+    412: "A precondition in the request headers failed",
     413: "The request body is over the size limit (payload_too_large)",
+    415: "The request body's content type is not accepted",
+    416: "The range is outside the file; Content-Range names its size",
     422: "The request is not valid: errors lists each field at fault",
     429: "Too many requests; retry after Retry-After seconds",
     503: "The database or the file storage is unavailable for now",
@@ -42,6 +45,54 @@ _RETRY_AFTER = {
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Error statuses a route adds to those its shape implies; for ``responses=``."""
     return {status: {"description": _reason(status)} for status in statuses}
+
+
+def header(description: str, kind: str = "string", minimum: int | None = None) -> dict[str, Any]:
+    """A response header's entry, for ``headers`` in ``responses=``."""
+    schema: dict[str, Any] = {"type": kind}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    return {"description": description, "schema": schema}
+
+
+def binary_body(media_type: str, description: str) -> dict[str, Any]:
+    """``openapi_extra`` for a route that reads its raw body (not a model)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+
+
+ANY_BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+_RANGE_HEADERS = {
+    "Accept-Ranges": header("Always bytes"),
+    "ETag": header("The file's SHA-256, quoted"),
+    "Content-Disposition": header("inline or attachment, with the file's name"),
+}
+
+
+def download_responses() -> dict[int | str, dict[str, Any]]:
+    """A file download's answers: the whole file, a range of it, or a range it lacks.
+    The bytes come in the file's own (safe) content type."""
+    return {
+        200: {"description": "The whole file", "content": ANY_BYTES, "headers": _RANGE_HEADERS},
+        206: {
+            "description": "The range asked for in Range",
+            "content": ANY_BYTES,
+            "headers": {
+                **_RANGE_HEADERS,
+                "Content-Range": header("bytes first-last/size"),
+            },
+        },
+        304: {"description": "The client's copy (If-None-Match) is current"},
+        416: {
+            "description": _reason(416),
+            "headers": {"Content-Range": header("bytes */size")},
+        },
+    }
 
 
 def _reason(status: int) -> str:
@@ -78,6 +129,10 @@ def complete(document: dict[str, Any], prefix: str) -> None:
 
 def _complete_operation(method: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
+    if method == "head":  # the headers of GET's answer, never a body
+        for status, response in responses.items():
+            if status[0] in "23":
+                response.pop("content", None)
     declared = {int(status) for status in responses if status[0] in "45"}
     for status in sorted(declared | implied_errors(method, operation)):
         responses[str(status)] = _problem_response(status, responses.get(str(status), {}))
@@ -112,6 +167,9 @@ def _problem_response(status: int, declared: dict[str, Any]) -> dict[str, Any]:
         "description": description,
         "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+    headers = dict(declared.get("headers", {}))
     if status == 429:
-        response["headers"] = _RETRY_AFTER
+        headers.update(_RETRY_AFTER)
+    if headers:
+        response["headers"] = headers
     return response

@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from tidings import views
 from tidings.actions import attachments
-from tidings.api import schemas
+from tidings.api import openapi, schemas
 from tidings.api.deps import authenticate, client_address, current_actor, json, read, services
 from tidings.api.problems import from_error
 from tidings.api.services import Services
@@ -27,6 +27,7 @@ from tidings.core.files import (
 from tidings.core.roles import Actor
 from tidings.errors import NotFound, RangeNotSatisfiable
 from tidings.queries import files as qf
+from tidings.queries.paging import MAX_LIMIT
 from tidings.web.session import session_token
 
 router = APIRouter(tags=["files"])
@@ -107,7 +108,13 @@ async def _serve(request: Request, file_id: int, part: str) -> Response:
     )
 
 
-@router.api_route("/files/{file_id}", methods=["GET", "HEAD"])
+@router.get("/files/{file_id}", response_class=Response, responses=openapi.download_responses())
+@router.head(
+    "/files/{file_id}",
+    name="download_head",
+    response_class=Response,
+    responses=openapi.download_responses(),
+)
 async def download(file_id: int, request: Request) -> Response:
     """The file's bytes, to whoever may read a message that carries it, checked now.
     Supports ``Range`` (206/416) and ``If-None-Match``. Safe raster images, audio
@@ -116,7 +123,15 @@ async def download(file_id: int, request: Request) -> Response:
     return await _serve(request, file_id, "file")
 
 
-@router.api_route("/files/{file_id}/thumbnail", methods=["GET", "HEAD"])
+@router.get(
+    "/files/{file_id}/thumbnail", response_class=Response, responses=openapi.download_responses()
+)
+@router.head(
+    "/files/{file_id}/thumbnail",
+    name="download_thumbnail_head",
+    response_class=Response,
+    responses=openapi.download_responses(),
+)
 async def download_thumbnail(file_id: int, request: Request) -> Response:
     """An image's thumbnail (WebP), or the image itself until the thumbnail is made."""
     return await _serve(request, file_id, "thumbnail")
@@ -185,7 +200,7 @@ async def channel_files(
     channel_id: int,
     request: Request,
     cursor: str | None = None,
-    limit: int = Query(50),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
     actor: Actor = Depends(current_actor),
 ) -> Response:
     """Files shared in the channel, newest first."""

@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from tidings.actions import uploads
-from tidings.api import schemas
+from tidings.api import openapi, schemas
 from tidings.api.deps import (
     authenticate,
     bearer_scheme,
@@ -51,6 +51,12 @@ from tidings.ingest import check_and_store
 from tidings.web.session import CSRF_COOKIE, CSRF_HEADER, SAFE_METHODS, session_token
 
 router = APIRouter(tags=["files"])
+_PROGRESS = {
+    "Upload-Offset": openapi.header("Bytes received so far", "integer", 0),
+    "Upload-Length": openapi.header("The upload's declared size", "integer", 0),
+    "Upload-Defer-Length": openapi.header("1 while the size is not known yet", "integer", 1),
+    "Tus-Resumable": openapi.header("1.0.0"),
+}
 WRITE_BUFFER = 1024 * 1024
 
 
@@ -113,7 +119,18 @@ def _length_headers(headers: Any, view: Mapping[str, Any]) -> None:
         headers["Upload-Length"] = str(view["size"])
 
 
-@router.post("/uploads", response_model=schemas.Upload, status_code=201)
+@router.post(
+    "/uploads",
+    response_model=schemas.Upload,
+    status_code=201,
+    responses={
+        201: {
+            "description": "The upload, opened",
+            "headers": {**_PROGRESS, "Location": openapi.header("The upload's URL")},
+        },
+        **openapi.errors(403),
+    },
+)
 async def start(
     body: schemas.UploadIn, request: Request, actor: Actor = Depends(uploader)
 ) -> Response:
@@ -147,7 +164,13 @@ async def _row(svc: Services, actor: Actor, upload_id: int) -> Mapping[str, Any]
     return dict(row)
 
 
-@router.head("/uploads/{upload_id}")
+@router.head(
+    "/uploads/{upload_id}",
+    responses={
+        200: {"description": "Where to resume", "headers": _PROGRESS},
+        **openapi.errors(410),
+    },
+)
 async def offset(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     """The offset to resume from, in ``Upload-Offset``."""
     svc = services(request)
@@ -158,7 +181,11 @@ async def offset(upload_id: int, request: Request, actor: Actor = Depends(upload
     return Response(status_code=200, headers=headers)
 
 
-@router.get("/uploads/{upload_id}", response_model=schemas.Upload)
+@router.get(
+    "/uploads/{upload_id}",
+    response_model=schemas.Upload,
+    responses={200: {"description": "The upload", "headers": _PROGRESS}, **openapi.errors(410)},
+)
 async def get_upload(
     upload_id: int, request: Request, actor: Actor = Depends(uploader)
 ) -> Response:
@@ -167,7 +194,7 @@ async def get_upload(
     return _answer(svc, uploads.upload_view(row), row)
 
 
-@router.delete("/uploads/{upload_id}", status_code=204)
+@router.delete("/uploads/{upload_id}", status_code=204, responses=openapi.errors(403, 409))
 async def cancel(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     await services(request).db.awrite(lambda tx: uploads.cancel_upload(tx, actor, upload_id))
     return Response(status_code=204)
@@ -239,7 +266,17 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-@router.patch("/uploads/{upload_id}", response_model=schemas.Upload)
+@router.patch(
+    "/uploads/{upload_id}",
+    response_model=schemas.Upload,
+    responses={
+        200: {"description": "The upload, with the chunk appended", "headers": _PROGRESS},
+        **openapi.errors(403, 409, 410),
+    },
+    openapi_extra=openapi.binary_body(
+        "application/offset+octet-stream", "The chunk's bytes, written at Upload-Offset"
+    ),
+)
 async def append(upload_id: int, request: Request, actor: Actor = Depends(uploader)) -> Response:
     """Append the body at ``Upload-Offset`` (409 ``upload_offset_mismatch`` if the
     upload is elsewhere: ask ``HEAD`` and resume from there). The chunk that brings

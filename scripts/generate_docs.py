@@ -106,8 +106,8 @@ def app_routes(app: FastAPI) -> list[RouteInfo]:
             continue
         methods = getattr(route, "methods", None) or {"WEBSOCKET"}
         for method in methods:
-            if method == "HEAD":
-                continue
+            if method == "HEAD" and "GET" in methods:
+                continue  # Starlette's implicit HEAD of a GET; explicit HEADs are documented
             found.add(
                 RouteInfo(
                     method,

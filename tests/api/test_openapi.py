@@ -179,10 +179,10 @@ def test_an_integral_number_is_an_integer(crew: Team) -> None:
 
 @pytest.mark.parametrize("body", ["", "   ", "\n\t"])
 def test_blank_text_without_files_is_refused(crew: Team, body: str) -> None:
-    """Text may be blank only beside files, which the schema cannot say: the server
-    refuses it and names the field, before looking at the (missing) recipients."""
+    """Text may be blank only beside files: the request model refuses it and names the
+    field, before the (missing) recipients are looked at."""
     problem = assert_problem(crew.owner.post("/forkouts", json={"body": body}), 422)
-    assert problem["field"] == "body"
+    assert [e["field"] for e in problem["errors"]] == ["body"]
 
 
 # The schema's patterns are the rules of core.names, character for character

@@ -32,9 +32,16 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def open_record_menu(page: Page) -> None:
+    menu = page.locator("details.record-buttons")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
 def record(page: Page, button: str) -> None:
     """Record until a piece has reached the server, then stop and wait for review."""
     recorder = page.get_by_role("region", name="Recorder")
+    open_record_menu(page)
     with page.expect_response(
         lambda r: r.request.method == "PATCH" and "/uploads/" in r.url and r.ok, timeout=20_000
     ):
@@ -78,6 +85,7 @@ def test_record_the_screen_then_record_again(team: Team, open_browser: Opener) -
     topic = new_topic(team, "Bug report")
     page = open_browser(team.server, team.member, permissions=["microphone", "camera"])
     page.goto(f"/t/{topic}")
+    open_record_menu(page)
     page.get_by_label("Screen with microphone").uncheck()
     record(page, "Record screen")
     recorder = page.get_by_role("region", name="Recorder")

@@ -256,7 +256,10 @@
   }
   for (const button of composer.querySelectorAll("[data-record]")) {
     if (button.dataset.record === "screen" && !devices.getDisplayMedia) button.hidden = true;
-    button.addEventListener("click", () => { begin(button.dataset.record); });
+    button.addEventListener("click", () => {
+      if (group) group.open = false;  // the menu folds away once a recording starts
+      begin(button.dataset.record);
+    });
   }
   buttons.pause.addEventListener("click", pause);
   buttons.stop.addEventListener("click", () => { finish(); });

@@ -187,8 +187,18 @@ def default_of(schema: dict[str, Any]) -> str:
 
 def _error_classes() -> list[tuple[int, str, str, str]]:
     """(status, code, title, defined in) of every TidingsError, once the app is imported."""
+    import importlib
+    import pkgutil
+
+    import tidings
     from tidings.errors import TidingsError
 
+    # Import every server module first: which errors exist must not depend on what the
+    # process happened to import before (a test run imports more than `make docs`).
+    skipped = ("tidings.cli", "tidings.__main__", "tidings.store.migrations")
+    for module in pkgutil.walk_packages(tidings.__path__, "tidings."):
+        if not module.name.startswith(skipped):
+            importlib.import_module(module.name)
     seen: dict[str, tuple[int, str, str, str]] = {}
     pending = [TidingsError]
     while pending:

@@ -214,10 +214,14 @@ messages = Table(
     Column("expires_at", UTCDateTime),
     Column("expire_after_read", Boolean, nullable=False, server_default=false()),
     Column("expired_at", UTCDateTime),
+    # A comment pinned to a moment of a clip or voice note on an earlier message.
+    Column("clip_file_id", Id),
+    Column("clip_at_ms", Integer),
     Index("ix_messages_topic", "topic_id", "id"),
     Index("ix_messages_expire_after_read", "expire_after_read", "expired_at"),
     Index("ix_messages_conversation", "conversation_id", "id"),
     Index("ix_messages_author", "author_id", "id"),
+    Index("ix_messages_clip_file_id", "clip_file_id"),
 )
 
 message_edits = Table(
@@ -582,6 +586,51 @@ attachments = Table(
     Column("duration_ms", Integer),
     Column("alt_text", String(1000), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
+    # Clips: "pending" until the processing job has made the poster and checked the
+    # duration (and a playable rendition where needed), then "ready" or "failed".
+    Column("processing", String(16), nullable=False, server_default="ready"),
+)
+
+# Who watched a clip (audio or video attachment), per viewer: where they are, how
+# far they got, and when they reached the end.
+clip_views = Table(
+    "clip_views",
+    metadata,
+    Column("attachment_id", Id, _fk("attachments.id"), primary_key=True),
+    Column("member_id", Id, _fk("members.id"), primary_key=True),
+    Column("workspace_id", Id, _fk("workspaces.id"), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_watched_at", UTCDateTime, nullable=False),
+    Column("position_ms", Integer, nullable=False, server_default="0"),
+    Column("furthest_ms", Integer, nullable=False, server_default="0"),
+    Column("completed_at", UTCDateTime),
+)
+
+# What was said in a clip, by the media's digest (equal files share it), with
+# time-aligned segments. Goes when the media's bytes go.
+transcripts = Table(
+    "transcripts",
+    metadata,
+    Column("source_sha256", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("engine", String(32), nullable=False, server_default=""),
+    Column("language", String(16), nullable=False, server_default=""),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("error", String(300), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+)
+
+transcript_segments = Table(
+    "transcript_segments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("source_sha256", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("start_ms", Integer, nullable=False),
+    Column("end_ms", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_transcript_segments_source_sha256", "source_sha256", "position"),
 )
 
 # Things made from stored bytes (a thumbnail, a poster frame), by the source's

@@ -451,6 +451,7 @@ class Message(BaseModel):
     attachments: list[Attachment] = Field(default_factory=list)
     clip_file_id: int | None = Field(None, description="A comment pinned to a moment of this clip")
     clip_at_ms: int | None = Field(None, description="The moment, in ms from the clip's start")
+    clip_filename: str | None = Field(None, description="The clip's file name, in message lists")
     expectations: list[Expectation] | None = Field(
         None, description="On a newly sent message: the replies it expects"
     )

@@ -124,10 +124,27 @@ def progress_view(row: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _name_pinned_clips(conn: Connection, shown: list[dict[str, Any]]) -> None:
+    """A comment at a moment names its clip's file (``clip_filename``), for its chip."""
+    pinned = [m for m in shown if m.get("clip_file_id") is not None]
+    if not pinned:
+        return
+    ids = {m["clip_file_id"] for m in pinned}
+    names = dict(
+        conn.execute(
+            select(attachments.c.id, attachments.c.filename).where(attachments.c.id.in_(ids))
+        ).all()
+    )
+    for m in pinned:
+        m["clip_filename"] = names.get(m["clip_file_id"])
+
+
 def with_clip_views(
     conn: Connection, actor: Actor, shown: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Add ``views`` and ``my_progress`` to the clips of these message views (in place)."""
+    """Add ``views`` and ``my_progress`` to the clips of these message views, and the
+    clip's file name to comments at a moment (in place)."""
+    _name_pinned_clips(conn, shown)
     clips = [f for m in shown for f in m.get("attachments", ()) if is_clip(f["kind"])]
     if not clips:
         return shown

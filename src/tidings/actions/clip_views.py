@@ -23,7 +23,7 @@ from tidings.store.tx import Tx
 VIEWS_EVENT = "file.views"
 
 
-def _current(tx: Tx, file_id: int, member_id: int) -> Mapping[str, Any] | None:
+def _current(tx: Tx, file_id: int, member_id: int) -> Any:
     return (
         tx.conn.execute(
             select(clip_views).where(

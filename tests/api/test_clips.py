@@ -117,7 +117,7 @@ def test_positions_are_clamped_and_bad_reports_refused(team: Team) -> None:
     assert progress(team.owner, 10_000_000, 100).status_code == 404
 
 
-def test_a_private_channels_clip_is_not_found_for_those_outside(team: Team) -> None:
+def test_a_private_channels_clip_counts_and_serves_only_its_readers(team: Team) -> None:
     made = team.owner.post(
         "/channels", json={"name": "crew", "is_private": True, "member_ids": [team.member.id]}
     )
@@ -127,6 +127,15 @@ def test_a_private_channels_clip_is_not_found_for_those_outside(team: Team) -> N
     assert counts(team.member, file_id) == {"watched": 0, "finished": 0, "audience": 1}
     assert progress(team.admin, file_id, 100).status_code == 404
     assert team.admin.get(f"/files/{file_id}/comments").status_code == 404
+    crew = made.json()["id"]
+    added = team.owner.post(f"/channels/{crew}/members", json={"member_ids": [team.guest.id]})
+    assert added.status_code in (200, 201), added.text
+    assert counts(team.member, file_id)["audience"] == 2  # a guest counts where they can read
+    assert progress(team.guest, file_id, 100).status_code == 200
+    assert counts(team.member, file_id)["watched"] == 1
+    team.owner.delete(f"/channels/{crew}/members/{team.guest.id}")
+    assert counts(team.member, file_id) == {"watched": 0, "finished": 0, "audience": 1}
+    assert progress(team.guest, file_id, 200).status_code == 404
 
 
 def test_readers_outside_a_public_channel_see_counts_not_names(team: Team) -> None:

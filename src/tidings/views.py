@@ -105,6 +105,8 @@ def message(
         "expire_after_read": bool(row.get("expire_after_read")),
         "expired": expired,
         "attachments": [] if expired else [dict(f) for f in files],
+        "clip_file_id": row.get("clip_file_id"),
+        "clip_at_ms": row.get("clip_at_ms"),
     }
 
 

@@ -294,6 +294,22 @@ def settle_by_reaction(tx: Tx, actor: Actor, message_id: int, emoji: str) -> Non
         )
 
 
+def settle_by_watching(tx: Tx, actor: Actor, message_id: int) -> list[dict[str, Any]]:
+    """The debtor watched the message's clip to the end: what they owed on it is met,
+    noted "watched" so the creditor sees how."""
+    return _settle(
+        tx,
+        and_(
+            expectations.c.message_id == message_id,
+            expectations.c.debtor_id == actor.member_id,
+            expectations.c.kind.in_(rules.SETTLED_BY_WATCHING),
+            expectations.c.state.in_(rules.UNSETTLED),
+        ),
+        rules.MET,
+        note=rules.WATCHED,
+    )
+
+
 def _own(tx: Tx, actor: Actor, expectation_id: int) -> Any:
     row = _row(tx, expectation_id, actor.workspace_id)
     if actor.member_id not in (row["debtor_id"], row["creditor_id"]):

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 
 from tidings import views
 from tidings.actions.attachments import attach_uploads, check_refs, filenames, remove_files
+from tidings.actions.clip_comments import check_clip_pin
 from tidings.actions.expectations import check_asks, expect_replies, settle_by_reply
 from tidings.actions.expiry import check_edit, expire_when_read, expiry_values, schedule_expiry
 from tidings.actions.later import clear_on_reply
@@ -108,11 +109,14 @@ def post_message(
     expires_in_minutes: int | None = None,
     expire_after_read: bool = False,
     attachments: Iterable[Any] = (),
+    clip_file_id: int | None = None,
+    clip_at_ms: int | None = None,
 ) -> dict[str, Any]:
     """Store a message where ``place`` says, with mentions, counters and its event;
     settle the replies it gives, record the replies it expects, and notify.
     A self-destructing one also gets its expiry scheduled. ``attachments`` name
-    finished uploads of the author's (ids, or ``{"upload_id", "alt_text"}``)."""
+    finished uploads of the author's (ids, or ``{"upload_id", "alt_text"}``);
+    ``clip_file_id`` and ``clip_at_ms`` pin it to a moment of a clip here."""
     refs = check_refs(attachments)
     body = check_body(body, max_length, files=bool(refs))
     expiry = expiry_values(tx.now, expires_in_minutes, expire_after_read)
@@ -120,6 +124,7 @@ def post_message(
     _check_reference(tx, actor, place, reply_to_id, "reply_to_id")
     _check_reference(tx, actor, place, quote_of_id, "quote_of_id")
     checked_asks = check_asks(tx, actor, place, asks)
+    pinned = check_clip_pin(tx, actor, place, clip_file_id, clip_at_ms)
     urgent_allowed = level is Priority.URGENT and check_urgent_budget(
         tx, actor.member_id, place, _zone(tx, actor.member_id)
     )
@@ -138,6 +143,7 @@ def post_message(
         "edited_at": None,
         "deleted_at": None,
         **expiry,
+        **pinned,
     }
     message_id = tx.insert(messages, **values)
     files = attach_uploads(tx, actor, message_id, refs)

@@ -27,6 +27,7 @@ from tidings.api.routes import (
     availability,
     catchup,
     channels,
+    clips,
     context,
     conversations,
     events,
@@ -185,6 +186,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         catchup,
         uploads,
         files,
+        clips,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)

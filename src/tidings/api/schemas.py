@@ -210,6 +210,12 @@ class MessageIn(In):
     expire_after_read: bool = Field(
         False, description="Self-destruct once every recipient has read it"
     )
+    clip_file_id: Id | None = Field(
+        None, description="Pin the message to a moment of this clip (audio or video file) here"
+    )
+    clip_at_ms: int | None = Field(
+        None, description="The moment, in milliseconds from the clip's start (with clip_file_id)"
+    )
 
 
 class TopicIn(MessageIn):
@@ -365,6 +371,40 @@ class LinkPreview(BaseModel):
     )
 
 
+class ClipViewCounts(BaseModel):
+    watched: int = Field(description="Readers (not the author) who started it")
+    finished: int = Field(description="Readers who reached its end")
+    audience: int = Field(description="Who may read its message now, except its author")
+
+
+class ClipProgress(BaseModel):
+    position_ms: int = Field(description="Where to resume")
+    furthest_ms: int
+    completed: bool
+
+
+class ClipProgressIn(In):
+    position_ms: int = Field(description="Where the player is, in ms; clamped to the clip's length")
+    ended: bool = Field(False, description="The player reached the end")
+
+
+class ClipViewer(BaseModel):
+    member_id: int
+    started_at: str
+    last_watched_at: str
+    furthest_ms: int
+    completed_at: str | None
+
+
+class ClipViews(ClipViewCounts):
+    file_id: int
+    message_id: int
+    my_progress: ClipProgress
+    viewers: list[ClipViewer] | None = Field(
+        description="Each viewer, for the author and the channel's members; null for others"
+    )
+
+
 class Attachment(BaseModel):
     id: int
     message_id: int
@@ -379,6 +419,12 @@ class Attachment(BaseModel):
     url: str = Field(description="Download (authenticated; Range supported)")
     thumbnail_url: str | None
     has_thumbnail: bool
+    views: ClipViewCounts | None = Field(
+        None, description="Clips, in message lists: who of those who may read it watched"
+    )
+    my_progress: ClipProgress | None = Field(
+        None, description="Clips, in message lists: where the reader is in it"
+    )
 
 
 class Message(BaseModel):
@@ -403,6 +449,9 @@ class Message(BaseModel):
         default_factory=list, description="Previews of its web links, once fetched"
     )
     attachments: list[Attachment] = Field(default_factory=list)
+    clip_file_id: int | None = Field(None, description="A comment pinned to a moment of this clip")
+    clip_at_ms: int | None = Field(None, description="The moment, in ms from the clip's start")
+    clip_filename: str | None = Field(None, description="The clip's file name, in message lists")
     expectations: list[Expectation] | None = Field(
         None, description="On a newly sent message: the replies it expects"
     )
@@ -979,3 +1028,7 @@ class FileLink(BaseModel):
 class FilePage(BaseModel):
     items: list[Attachment]
     next_cursor: str | None
+
+
+class ClipComments(BaseModel):
+    items: list[Message] = Field(description="Readable comments on the clip, by moment")

@@ -7,7 +7,8 @@ expectation (owed by its responders), or from a direct message that asks somethi
 window) and does not itself settle a reply its author owed there. Its due time counts from
 when the debtor could first see the message, in the debtor's working time, unless
 the ask names a deadline. It is met by the debtor's reply in the same topic or
-conversation, by an acknowledging reaction, or by "done"; "decline" closes it
+conversation, by an acknowledging reaction, by watching the message's clip to the
+end (note "watched"), or by "done"; "decline" closes it
 with a note. At the due time the debtor is nudged; if it is still open one
 working hour (theirs) later, it is breached and the creditor is told.
 """
@@ -40,6 +41,11 @@ MAX_RESPONSE_MINUTES = 10 * 8 * 60
 # Reactions that acknowledge, in their stored form (core/names.py: short names
 # such as thumbs_up or white_check_mark arrive here as these emoji).
 ACKNOWLEDGING = frozenset({"✅", "✔️", "☑️", "👍", "👌"})
+# The note on an expectation met by watching the message's clip to the end.
+WATCHED = "watched"
+# What watching settles: the debtor's own asks and direct-message replies, not a
+# channel's expectation that a responder answers a new topic.
+SETTLED_BY_WATCHING = (ASK, DM)
 
 
 def due_time(

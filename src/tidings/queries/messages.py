@@ -11,6 +11,7 @@ from tidings import views
 from tidings.core.roles import Actor
 from tidings.errors import NotFound
 from tidings.queries.channels import get_topic
+from tidings.queries.clip_views import with_clip_views
 from tidings.queries.link_previews import previews_of
 from tidings.queries.paging import check_limit, decode, page
 from tidings.store.file_refs import attachments_by_message
@@ -24,8 +25,11 @@ from tidings.store.models import (
 )
 
 
-def _with_reactions(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
-    """The views of these messages, with their reactions and link previews."""
+def _with_reactions(
+    conn: Connection, rows: list[Any], actor: Actor | None = None
+) -> list[dict[str, Any]]:
+    """The views of these messages, with their reactions and link previews; for a
+    reader (``actor``), also who watched their clips and where the reader is in them."""
     ids = [row["id"] for row in rows]
     by_message: dict[int, list[Any]] = {}
     if ids:
@@ -38,7 +42,7 @@ def _with_reactions(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
             by_message.setdefault(reaction["message_id"], []).append(reaction)
     previews = previews_of(conn, ids)
     files = attachments_by_message(conn, ids)
-    return [
+    shown = [
         views.message(
             row,
             by_message.get(row["id"], []),
@@ -47,10 +51,11 @@ def _with_reactions(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
         )
         for row in rows
     ]
+    return shown if actor is None else with_clip_views(conn, actor, shown)
 
 
 def _page(
-    conn: Connection, where: Any, cursor: str | None, limit: int, newest: bool
+    conn: Connection, actor: Actor, where: Any, cursor: str | None, limit: int, newest: bool
 ) -> dict[str, Any]:
     """Oldest first from ``cursor``; or, with ``newest``, the latest ``limit`` messages."""
     limit = check_limit(limit)
@@ -60,9 +65,9 @@ def _page(
         query = query.where(messages.c.id > after)
     if newest and after is None:
         rows = conn.execute(query.order_by(messages.c.id.desc()).limit(limit)).mappings().all()
-        return {"items": _with_reactions(conn, list(reversed(rows))), "next_cursor": None}
+        return {"items": _with_reactions(conn, list(reversed(rows)), actor), "next_cursor": None}
     rows = conn.execute(query.order_by(messages.c.id).limit(limit + 1)).mappings().all()
-    return page(_with_reactions(conn, list(rows)), limit)
+    return page(_with_reactions(conn, list(rows), actor), limit)
 
 
 def topic_messages(
@@ -75,7 +80,7 @@ def topic_messages(
     newest: bool = False,
 ) -> dict[str, Any]:
     get_topic(conn, actor, topic_id)
-    return _page(conn, messages.c.topic_id == topic_id, cursor, limit, newest)
+    return _page(conn, actor, messages.c.topic_id == topic_id, cursor, limit, newest)
 
 
 def conversation_messages(
@@ -89,12 +94,12 @@ def conversation_messages(
 ) -> dict[str, Any]:
     if not is_conversation_member(conn, conversation_id, actor.member_id):
         raise NotFound("No such conversation")
-    return _page(conn, messages.c.conversation_id == conversation_id, cursor, limit, newest)
+    return _page(conn, actor, messages.c.conversation_id == conversation_id, cursor, limit, newest)
 
 
 def get_message(conn: Connection, actor: Actor, message_id: int) -> dict[str, Any]:
     row = require_message_access(conn, actor, message_id)
-    return _with_reactions(conn, [row])[0]
+    return _with_reactions(conn, [row], actor)[0]
 
 
 def message_history(conn: Connection, actor: Actor, message_id: int) -> list[dict[str, Any]]:

@@ -38,7 +38,8 @@ def search(
     )
     by_id = {row["id"]: row for row in rows}
     shown = [hit for hit in hits if hit["id"] in by_id]
-    views_by_id = {v["id"]: v for v in _with_reactions(conn, [by_id[h["id"]] for h in shown])}
+    found = _with_reactions(conn, [by_id[h["id"]] for h in shown], actor)
+    views_by_id = {v["id"]: v for v in found}
     items = [
         {
             "message": views_by_id[hit["id"]],

@@ -13,6 +13,7 @@ from tidings.web.routes import (
     availability,
     catchup,
     channels,
+    clips,
     context,
     forkouts,
     groups,
@@ -33,7 +34,7 @@ STATIC = Path(__file__).with_name("static")
 
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-    modules = (signin, home, threads, channels, search, people, groups, settings, admin)
+    modules = (signin, home, threads, channels, search, people, groups, settings, admin, clips)
     for module in (*modules, availability, owed, notifications, forkouts, context, later, catchup):
         router.include_router(module.router)
     app.include_router(router)

@@ -11,6 +11,7 @@ import typer
 
 from tidings.cli.client.availability import away_app, hours_app, status
 from tidings.cli.client.catchup import catchup
+from tidings.cli.client.clips import file_app
 from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
 from tidings.cli.client.context import check
@@ -47,3 +48,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(forkout_app, name="forkout")
     app.add_typer(later_app, name="later")
     app.add_typer(scheduled_app, name="scheduled")
+    app.add_typer(file_app, name="file")

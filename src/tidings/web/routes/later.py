@@ -119,6 +119,11 @@ async def schedule_from_composer(
         when = local_moment(tx.conn, actor, typed, "send_at") if typed and not their_day else None
         fields.pop("reply_to_id", None)
         fields.pop("quote_of_id", None)
+        pinned = fields.pop("clip_file_id", None), fields.pop("clip_at_ms", None)
+        if pinned != (None, None):
+            raise InvalidInput(
+                "A comment at a moment of a clip is sent now, not scheduled", field="send_at"
+            )
         if fields.pop("expires_in_minutes", None) or fields.pop("expire_after_read", False):
             raise InvalidInput(
                 "A scheduled message cannot self-destruct yet: send it now, or without expiry",

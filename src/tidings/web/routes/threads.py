@@ -129,6 +129,8 @@ def _message_fields(form: Form, max_length: int) -> dict[str, Any]:
         "priority": form.text("priority", max_length=16) or "normal",
         "reply_to_id": form.number("reply_to_id"),
         "quote_of_id": form.number("quote_of_id"),
+        "clip_file_id": form.number("clip_file_id"),
+        "clip_at_ms": form.number("clip_at_ms"),
         "max_length": max_length,
         **expiry_fields(form),
     }

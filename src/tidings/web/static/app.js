@@ -130,6 +130,8 @@ const live = {
   receive(event) {
     if (event.type === "heartbeat" || event.type === "pong") return;
     if (typeof event.id === "number") this.since = Math.max(this.since, event.id);
+    // Other page modules (clips.js) follow the stream through this DOM event.
+    document.dispatchEvent(new CustomEvent("tidings:event", {detail: event}));
     const data = event.data || {};
     switch (event.type) {
       case "reset":

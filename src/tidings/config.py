@@ -150,7 +150,17 @@ class Settings(BaseSettings):
         "connection, gets 503",
     )
     redis_url: str | None = Field(
-        None, description="Redis URL for cross-node wake-ups (several app nodes)"
+        None,
+        description="Redis URL shared by several nodes: commits wake every node's live "
+        "streams, revoked sign-ins end everywhere, sign-in limits are counted together "
+        "(unset on PostgreSQL: LISTEN/NOTIFY wakes the nodes, limits stay per node)",
+    )
+    live_poll_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="How often live streams also look at the event log for writes "
+        "whose wake-up was lost (or, on SQLite without Redis, made by another process)",
     )
     smtp_host: str | None = Field(
         None, description="SMTP server for the daily digest e-mails (unset: no e-mail)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
@@ -48,6 +48,7 @@ from tidings.config import Settings
 from tidings.errors import TidingsError
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
+from tidings.live.wakeup import Heard, wakeups_for
 from tidings.store.blobs import attach_from_settings, staging_dir
 from tidings.store.database import Database
 from tidings.store.faults import LOST, driver_message, storage_fault
@@ -58,7 +59,6 @@ from tidings.web.errors import render_error
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
-POLL_SECONDS = 2.0
 RETENTION_SWEEP_SECONDS = 3600.0
 
 
@@ -74,13 +74,17 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     hub = Hub(db)
     tokens = TokenCache()
 
+    wakeups = wakeups_for(settings.database_url, settings.redis_url)
+
     def committed(pending: list[PendingEvent]) -> None:
         tokens.committed(pending)
         hub.committed({event.workspace_id for event in pending})
+        if wakeups is not None:
+            wakeups.announce(pending)
 
     db.add_commit_listener(committed)
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    login_limiter = LoginLimiter.in_memory(settings, db.clock)
+    login_limiter = LoginLimiter.from_settings(settings, db.clock)
     passwords = PasswordWork(settings.password_hash_threads)
     blobs = attach_from_settings(db.write_engine, settings)
     link_key = settings.file_url_secret or db.write(lambda tx: server_key(tx, FILE_LINKS))
@@ -95,6 +99,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         blobs,
         staging_dir(settings),
         link_key.encode(),
+        wakeups,
     )
 
 
@@ -126,6 +131,18 @@ async def _sweep_events(svc: Services) -> None:
         await asyncio.sleep(RETENTION_SWEEP_SECONDS)
 
 
+def _heard(svc: Services) -> Callable[[Heard], None]:
+    """A commit on another node: forget the sign-ins it made stale, then wake the
+    feeds it names (in that order, so a revoked token's stream cannot be reopened
+    from the cache while its feed catches up)."""
+
+    def heard(wakeup: Heard) -> None:
+        svc.tokens.forget(wakeup.tokens, wakeup.members, wakeup.all_sign_ins)
+        svc.hub.wake(wakeup.workspace_ids)
+
+    return heard
+
+
 class Tidings(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware too, so even a crash's 500 has them.
@@ -140,9 +157,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         svc.hub.start()
         background = [
-            asyncio.create_task(svc.hub.poll(POLL_SECONDS), name="hub-poll"),
+            asyncio.create_task(svc.hub.poll(settings.live_poll_seconds), name="hub-poll"),
             asyncio.create_task(_sweep_events(svc), name="event-retention"),
         ]
+        if svc.wakeups is not None:
+            background.append(asyncio.create_task(svc.wakeups.listen(_heard(svc)), name="wakeups"))
         if svc.settings.run_jobs:
             worker = Worker.from_settings(svc.db, svc.settings)
             background.append(asyncio.create_task(worker.run_forever(), name="jobs"))
@@ -152,6 +171,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             for task in background:
                 task.cancel()
             await svc.hub.close()
+            if svc.wakeups is not None:
+                svc.wakeups.close()
             svc.passwords.close()
             svc.db.close()
 

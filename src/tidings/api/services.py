@@ -12,6 +12,7 @@ from tidings.api.passwords import PasswordWork
 from tidings.api.ratelimit import RateLimiter
 from tidings.config import Settings
 from tidings.live.hub import Hub
+from tidings.live.wakeup import Wakeups
 from tidings.store.blobs import BlobStore
 from tidings.store.database import Database
 
@@ -28,4 +29,5 @@ class Services:
     blobs: BlobStore
     staging: Path
     link_key: bytes
+    wakeups: Wakeups | None = None
     activity: ActivityThrottle = field(default_factory=ActivityThrottle)

@@ -243,6 +243,10 @@ class Hub:
         with contextlib.suppress(RuntimeError):  # the loop is shutting down
             self.loop.call_soon_threadsafe(self._wake, ids)
 
+    def wake(self, workspace_ids: Iterable[int] | None) -> None:
+        """On the event loop: these workspaces' logs (None: all) may have moved on."""
+        self._wake(set(self.feeds) if workspace_ids is None else set(workspace_ids))
+
     def _wake(self, workspace_ids: set[int]) -> None:
         for workspace_id in workspace_ids:
             feed = self.feeds.get(workspace_id)

@@ -155,6 +155,18 @@ class Settings(BaseSettings):
         "streams, revoked sign-ins end everywhere, sign-in limits are counted together "
         "(unset on PostgreSQL: LISTEN/NOTIFY wakes the nodes, limits stay per node)",
     )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes sharing the listening port (tidings serve "
+        "--workers); each serves HTTP and live streams, the first also runs jobs",
+    )
+    wakeup_dir: Path | None = Field(
+        None,
+        description="Folder of the local sockets by which the processes of one "
+        "`serve --workers` wake each other (set by the supervisor; leave unset)",
+    )
     live_poll_seconds: float = Field(
         2.0,
         gt=0,

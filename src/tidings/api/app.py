@@ -70,11 +70,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         batch_max=settings.writer_batch_max,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
-    _open_writable(db)
+    open_writable(db)
     hub = Hub(db)
     tokens = TokenCache()
 
-    wakeups = wakeups_for(settings.database_url, settings.redis_url)
+    wakeups = wakeups_for(settings.database_url, settings.redis_url, settings.wakeup_dir)
 
     def committed(pending: list[PendingEvent]) -> None:
         tokens.committed(pending)
@@ -103,7 +103,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
 
 
-def _open_writable(db: Database) -> None:
+def open_writable(db: Database) -> None:
     """Migrate, then write once for real: a node that cannot write refuses to start
     rather than answer every write with an error."""
     try:
@@ -170,6 +170,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         finally:
             for task in background:
                 task.cancel()
+            # Let them finish (a job in hand, a listener's clean-up) before what they
+            # use is closed below.
+            await asyncio.wait(background, timeout=10)
             await svc.hub.close()
             if svc.wakeups is not None:
                 svc.wakeups.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,3 +33,4 @@ class Services:
     link_key: bytes
     wakeups: Wakeups | None = None
     activity: ActivityThrottle = field(default_factory=ActivityThrottle)
+    node: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")

@@ -6,7 +6,8 @@ cached sign-ins went stale (revoked tokens, changed or deactivated members). A
 lost wake-up delays delivery until the next poll; it never loses an event.
 
 Backends: Redis pub/sub when ``redis_url`` is set; otherwise PostgreSQL
-``LISTEN/NOTIFY`` on PostgreSQL; otherwise (one SQLite process) none.
+``LISTEN/NOTIFY`` on PostgreSQL; otherwise, between the processes of one
+``tidings serve --workers N`` on SQLite, Unix datagram sockets; otherwise none.
 Publishing happens on a thread of its own, so the writer never waits on the
 network, and wake-ups queued meanwhile go out as one message.
 """
@@ -14,12 +15,16 @@ network, and wake-ups queued meanwhile go out as one message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -263,6 +268,68 @@ class PostgresWakeups:
             self._conn.close()
 
 
+class LocalWakeups:
+    """Processes of one ``tidings serve --workers N`` on one machine: each binds a
+    Unix datagram socket in a folder the supervisor made, and tells every other
+    socket there. Datagrams between local sockets are not lost while the receiver
+    keeps up; one that finds its receiver's buffer full is dropped (the poll then
+    finds the events)."""
+
+    name = "local"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.node = uuid.uuid4().hex
+        self.path = folder / f"{os.getpid()}-{self.node[:8]}.sock"
+        self._inbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._inbox.bind(str(self.path))
+        self._inbox.setblocking(False)
+        self._outbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._outbox.setblocking(False)
+        self._publisher = _Publisher(self._send, self.node)
+
+    def _send(self, data: bytes) -> None:
+        for peer in self.folder.glob("*.sock"):
+            if peer == self.path:
+                continue
+            try:
+                self._outbox.sendto(data, str(peer))
+            except ConnectionRefusedError:  # a process that died: its socket stays behind
+                with contextlib.suppress(OSError):
+                    peer.unlink()
+            except (BlockingIOError, FileNotFoundError):
+                pass
+
+    def announce(self, pending: list[PendingEvent]) -> None:
+        self._publisher.put(Commit.of(pending))
+
+    async def listen(self, heard: Callable[[Heard], None]) -> None:
+        loop = asyncio.get_running_loop()
+        arrived = asyncio.Event()
+        loop.add_reader(self._inbox.fileno(), arrived.set)
+        try:
+            while True:
+                await arrived.wait()
+                arrived.clear()
+                while True:
+                    try:
+                        data = self._inbox.recv(65536)
+                    except BlockingIOError:
+                        break
+                    found = decode(data, self.node)
+                    if found is not None:
+                        heard(found)
+        finally:
+            loop.remove_reader(self._inbox.fileno())
+
+    def close(self) -> None:
+        self._publisher.close()
+        self._inbox.close()
+        self._outbox.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
 def _libpq_dsn(url: str) -> str:
     """The SQLAlchemy URL as libpq takes it (no ``+psycopg`` driver suffix)."""
     from sqlalchemy.engine import make_url
@@ -271,9 +338,15 @@ def _libpq_dsn(url: str) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def wakeups_for(database_url: str, redis_url: str | None) -> Wakeups | None:
+def wakeups_for(
+    database_url: str, redis_url: str | None, local_folder: Path | None = None
+) -> Wakeups | None:
+    """Redis when the deployment has one; else PostgreSQL's own notices; else, for
+    the processes of one ``serve --workers`` on SQLite, local sockets."""
     if redis_url:
         return RedisWakeups(redis_url)
     if database_url.startswith("postgresql"):
         return PostgresWakeups(database_url)
+    if local_folder is not None:
+        return LocalWakeups(local_folder)
     return None

@@ -146,7 +146,7 @@ async def events_ws(websocket: WebSocket) -> None:
     except TidingsError as exc:
         await _refuse(websocket, exc)
         return
-    await websocket.accept()
+    await websocket.accept(headers=[(b"x-tidings-node", svc.node.encode())])
     sub = await svc.hub.subscribe(actor, since, digest_of(raw_token))
     reader = asyncio.create_task(_drain_incoming(websocket))
     try:

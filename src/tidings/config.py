@@ -22,6 +22,7 @@ SECRET_FIELDS = (
     "smtp_password",
     "s3_secret_access_key",
     "file_url_secret",
+    "metrics_token",
 )
 MIB = 1024 * 1024
 
@@ -166,6 +167,11 @@ class Settings(BaseSettings):
         None,
         description="Folder of the local sockets by which the processes of one "
         "`serve --workers` wake each other (set by the supervisor; leave unset)",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="Bearer token that may read GET /metrics (unset: only clients on "
+        "this machine may)",
     )
     live_poll_seconds: float = Field(
         2.0,

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 from websockets.sync.client import ClientConnection, connect
 
+from tests.api.test_metrics import scrape, value
 from tests.cli.test_serve import _serve
 from tests.live.test_events import collect, new_topic
 from tests.support import LiveServer, Team, free_port, make_team
@@ -119,6 +120,10 @@ def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, te
             assert [e["data"]["title"] for e in got if e["type"] == "topic.created"] == titles
             ids = [e["id"] for e in got]
             assert ids == sorted(set(ids))
+    route = "/api/v1/channels/{channel_id}/topics"
+    for _ in range(4):  # whichever process answers, it counts both processes' requests
+        found = value(scrape(workers.url), "tidings_http_requests_total", route=route)
+        assert found == 10
     logs: dict[int, list[int]] = {}
     for workspace_id, seq in workers.db.read(
         lambda c: c.execute(select(events.c.workspace_id, events.c.seq).order_by(events.c.seq))

@@ -14,12 +14,13 @@ from starlette.types import ASGIApp
 from tidings import __version__
 from tidings.actions.events import purge_events, purge_idempotency_keys
 from tidings.actions.server_keys import FILE_LINKS, server_key
-from tidings.api import openapi, problems
+from tidings.api import metrics, openapi, problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
 from tidings.api.headers import SecurityHeaders
 from tidings.api.limits import BodyLimit
 from tidings.api.loginlimit import LoginLimiter
+from tidings.api.metrics import RequestMetrics
 from tidings.api.passwords import PasswordWork
 from tidings.api.ratelimit import RateLimiter
 from tidings.api.routes import (
@@ -42,6 +43,7 @@ from tidings.api.routes import (
     uploads,
     users,
 )
+from tidings.api.routes import metrics as metrics_route
 from tidings.api.services import Services
 from tidings.clock import Clock
 from tidings.config import Settings
@@ -71,7 +73,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
     open_writable(db)
-    hub = Hub(db)
+    hub = Hub(db, on_delivered=metrics.observe_delivery)
+    db.writer.on_batch = metrics.observe_batch
     tokens = TokenCache()
 
     wakeups = wakeups_for(settings.database_url, settings.redis_url, settings.wakeup_dir)
@@ -212,8 +215,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(metrics_route.router)
     openapi.install(app, PREFIX)
     pages.install(app)
     # Upload chunks stream to disk under their own limit (api/routes/uploads.py).
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, exempt=f"{PREFIX}/uploads/")
+    app.add_middleware(RequestMetrics, api_prefix=PREFIX)
     return app

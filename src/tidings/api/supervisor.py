@@ -17,6 +17,7 @@ import contextlib
 import gc
 import logging
 import multiprocessing
+import os
 import shutil
 import signal
 import socket
@@ -30,6 +31,9 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from types import FrameType
 
+from prometheus_client.multiprocess import mark_process_dead
+
+from tidings.api.metrics import MULTIPROCESS_ENV
 from tidings.config import Settings
 from tidings.errors import TidingsError
 
@@ -72,6 +76,10 @@ class Supervisor:
         self.settings = settings
         self._context = multiprocessing.get_context("spawn")
         self._folder = Path(tempfile.mkdtemp(prefix="tidings-wake-"))
+        # Every process counts metrics into files here; a scrape of any adds them up.
+        # Set before any process starts (they import prometheus_client fresh).
+        self._metrics = Path(tempfile.mkdtemp(prefix="tidings-metrics-"))
+        os.environ[MULTIPROCESS_ENV] = str(self._metrics)
         self._slots = [_Slot(i, sock) for i, sock in enumerate(sockets)]
         self._stop = threading.Event()
 
@@ -114,6 +122,7 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             shutil.rmtree(self._folder, ignore_errors=True)
+            shutil.rmtree(self._metrics, ignore_errors=True)
 
     def _on_signal(self, sig: int, frame: FrameType | None) -> None:
         self._stop.set()
@@ -147,6 +156,8 @@ class Supervisor:
                 process.pid,
                 process.exitcode,
             )
+            if process.pid is not None:  # its live gauges (open streams) no longer count
+                mark_process_dead(process.pid)
             if wait and self._stop.wait(wait):
                 return
             self._start(slot)

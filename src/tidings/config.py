@@ -62,9 +62,14 @@ class Settings(BaseSettings):
         1_048_576, ge=1024, description="Largest accepted request body, in bytes"
     )
     rate_limit_per_minute: int = Field(
-        1200, ge=0, description="Requests per minute per token (0 disables)"
+        1200,
+        ge=0,
+        description="Requests per minute per token (0 disables); with redis_url, counted "
+        "over all nodes in any sliding minute",
     )
-    rate_limit_burst: int = Field(200, ge=1, description="Requests a token may burst")
+    rate_limit_burst: int = Field(
+        200, ge=1, description="Requests a token may burst (one node; unused with redis_url)"
+    )
     password_hash_threads: int = Field(
         2,
         ge=1,

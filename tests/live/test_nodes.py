@@ -207,3 +207,34 @@ def test_sign_in_failures_count_on_every_node_that_shares_redis(tmp_path: Path) 
             team.close()
             a.stop()
             b.stop()
+
+
+def test_the_request_rate_limit_is_shared_by_nodes_that_share_redis(tmp_path: Path) -> None:
+    redis_url = redis_url_or_skip()
+    with fresh_postgres(postgres_url_or_skip()) as url:
+        limits = {"redis_url": redis_url, "live_poll_seconds": NO_POLL}
+        storage = str(tmp_path / "files")
+        a, b = (
+            LiveServer(
+                server_settings(url, storage_dir=storage, rate_limit_per_minute=6, **limits)
+            ).start()
+            for _ in range(2)
+        )
+        team = make_team(a)
+        try:
+            answers = []
+            for i in range(8):
+                node = (a, b)[i % 2]
+                with httpx.Client(
+                    base_url=f"{node.url}/api/v1",
+                    headers={"Authorization": f"Bearer {team.member.token}"},
+                ) as client:
+                    answers.append(client.get("/channels"))
+            assert [r.status_code for r in answers] == [200] * 6 + [429, 429]
+            refused = answers[-1]
+            assert refused.json()["code"] == "rate_limited"
+            assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        finally:
+            team.close()
+            a.stop()
+            b.stop()

@@ -22,7 +22,7 @@ from tidings.api.limits import BodyLimit
 from tidings.api.loginlimit import LoginLimiter
 from tidings.api.metrics import RequestMetrics
 from tidings.api.passwords import PasswordWork
-from tidings.api.ratelimit import RateLimiter
+from tidings.api.ratelimit import limiter_for
 from tidings.api.routes import (
     auth,
     availability,
@@ -86,7 +86,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             wakeups.announce(pending)
 
     db.add_commit_listener(committed)
-    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    limiter = limiter_for(settings)
     login_limiter = LoginLimiter.from_settings(settings, db.clock)
     passwords = PasswordWork(settings.password_hash_threads)
     blobs = attach_from_settings(db.write_engine, settings)
@@ -177,6 +177,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             # use is closed below.
             await asyncio.wait(background, timeout=10)
             await svc.hub.close()
+            await svc.limiter.close()
             if svc.wakeups is not None:
                 svc.wakeups.close()
             svc.passwords.close()

@@ -51,6 +51,28 @@ def postgres_url_or_skip() -> str:
     pytest.skip(f"PostgreSQL run skipped: set {PG_ENV}=postgresql://postgres@127.0.0.1/test")
 
 
+REDIS_ENV = "TIDINGS_TEST_REDIS_URL"
+
+
+def redis_url_or_skip() -> str:
+    """A Redis for the tests, flushed of Tidings' keys; skips (never under CI) if none
+    answers."""
+    import redis
+
+    url = os.environ.get(REDIS_ENV, "redis://127.0.0.1:6379/15")
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but Redis at {url} does not answer ({exc})")
+        pytest.skip(f"Redis run skipped: nothing answers at {url} (set {REDIS_ENV})")
+    for key in client.scan_iter("tidings:*"):
+        client.delete(key)
+    client.close()
+    return url
+
+
 @contextmanager
 def fresh_postgres(base_url: str) -> Iterator[str]:
     """A new, empty database on the server ``base_url`` points at; dropped afterwards."""

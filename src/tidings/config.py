@@ -22,6 +22,7 @@ SECRET_FIELDS = (
     "smtp_password",
     "s3_secret_access_key",
     "file_url_secret",
+    "metrics_token",
 )
 MIB = 1024 * 1024
 
@@ -61,9 +62,14 @@ class Settings(BaseSettings):
         1_048_576, ge=1024, description="Largest accepted request body, in bytes"
     )
     rate_limit_per_minute: int = Field(
-        1200, ge=0, description="Requests per minute per token (0 disables)"
+        1200,
+        ge=0,
+        description="Requests per minute per token (0 disables); with redis_url, counted "
+        "over all nodes in any sliding minute",
     )
-    rate_limit_burst: int = Field(200, ge=1, description="Requests a token may burst")
+    rate_limit_burst: int = Field(
+        200, ge=1, description="Requests a token may burst (one node; unused with redis_url)"
+    )
     password_hash_threads: int = Field(
         2,
         ge=1,
@@ -150,7 +156,34 @@ class Settings(BaseSettings):
         "connection, gets 503",
     )
     redis_url: str | None = Field(
-        None, description="Redis URL for cross-node wake-ups (several app nodes)"
+        None,
+        description="Redis URL shared by several nodes: commits wake every node's live "
+        "streams, revoked sign-ins end everywhere, sign-in limits are counted together "
+        "(unset on PostgreSQL: LISTEN/NOTIFY wakes the nodes, limits stay per node)",
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes sharing the listening port (tidings serve "
+        "--workers); each serves HTTP and live streams, the first also runs jobs",
+    )
+    wakeup_dir: Path | None = Field(
+        None,
+        description="Folder of the local sockets by which the processes of one "
+        "`serve --workers` wake each other (set by the supervisor; leave unset)",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="Bearer token that may read GET /metrics (unset: only clients on "
+        "this machine may)",
+    )
+    live_poll_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="How often live streams also look at the event log for writes "
+        "whose wake-up was lost (or, on SQLite without Redis, made by another process)",
     )
     smtp_host: str | None = Field(
         None, description="SMTP server for the daily digest e-mails (unset: no e-mail)"

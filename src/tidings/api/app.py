@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
@@ -14,14 +14,15 @@ from starlette.types import ASGIApp
 from tidings import __version__
 from tidings.actions.events import purge_events, purge_idempotency_keys
 from tidings.actions.server_keys import FILE_LINKS, server_key
-from tidings.api import openapi, problems
+from tidings.api import metrics, openapi, problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
 from tidings.api.headers import SecurityHeaders
 from tidings.api.limits import BodyLimit
 from tidings.api.loginlimit import LoginLimiter
+from tidings.api.metrics import RequestMetrics
 from tidings.api.passwords import PasswordWork
-from tidings.api.ratelimit import RateLimiter
+from tidings.api.ratelimit import limiter_for
 from tidings.api.routes import (
     auth,
     availability,
@@ -43,12 +44,14 @@ from tidings.api.routes import (
     uploads,
     users,
 )
+from tidings.api.routes import metrics as metrics_route
 from tidings.api.services import Services
 from tidings.clock import Clock
 from tidings.config import Settings
 from tidings.errors import TidingsError
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
+from tidings.live.wakeup import Heard, wakeups_for
 from tidings.store.blobs import attach_from_settings, staging_dir
 from tidings.store.database import Database
 from tidings.store.faults import LOST, driver_message, storage_fault
@@ -59,7 +62,6 @@ from tidings.web.errors import render_error
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
-POLL_SECONDS = 2.0
 RETENTION_SWEEP_SECONDS = 3600.0
 
 
@@ -71,17 +73,22 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         batch_max=settings.writer_batch_max,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
-    _open_writable(db)
-    hub = Hub(db)
+    open_writable(db)
+    hub = Hub(db, on_delivered=metrics.observe_delivery)
+    db.writer.on_batch = metrics.observe_batch
     tokens = TokenCache()
+
+    wakeups = wakeups_for(settings.database_url, settings.redis_url, settings.wakeup_dir)
 
     def committed(pending: list[PendingEvent]) -> None:
         tokens.committed(pending)
         hub.committed({event.workspace_id for event in pending})
+        if wakeups is not None:
+            wakeups.announce(pending)
 
     db.add_commit_listener(committed)
-    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    login_limiter = LoginLimiter.in_memory(settings, db.clock)
+    limiter = limiter_for(settings)
+    login_limiter = LoginLimiter.from_settings(settings, db.clock)
     passwords = PasswordWork(settings.password_hash_threads)
     blobs = attach_from_settings(db.write_engine, settings)
     link_key = settings.file_url_secret or db.write(lambda tx: server_key(tx, FILE_LINKS))
@@ -96,10 +103,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         blobs,
         staging_dir(settings),
         link_key.encode(),
+        wakeups,
     )
 
 
-def _open_writable(db: Database) -> None:
+def open_writable(db: Database) -> None:
     """Migrate, then write once for real: a node that cannot write refuses to start
     rather than answer every write with an error."""
     try:
@@ -127,6 +135,18 @@ async def _sweep_events(svc: Services) -> None:
         await asyncio.sleep(RETENTION_SWEEP_SECONDS)
 
 
+def _heard(svc: Services) -> Callable[[Heard], None]:
+    """A commit on another node: forget the sign-ins it made stale, then wake the
+    feeds it names (in that order, so a revoked token's stream cannot be reopened
+    from the cache while its feed catches up)."""
+
+    def heard(wakeup: Heard) -> None:
+        svc.tokens.forget(wakeup.tokens, wakeup.members, wakeup.all_sign_ins)
+        svc.hub.wake(wakeup.workspace_ids)
+
+    return heard
+
+
 class Tidings(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's own error middleware too, so even a crash's 500 has them.
@@ -141,9 +161,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         svc.hub.start()
         background = [
-            asyncio.create_task(svc.hub.poll(POLL_SECONDS), name="hub-poll"),
+            asyncio.create_task(svc.hub.poll(settings.live_poll_seconds), name="hub-poll"),
             asyncio.create_task(_sweep_events(svc), name="event-retention"),
         ]
+        if svc.wakeups is not None:
+            background.append(asyncio.create_task(svc.wakeups.listen(_heard(svc)), name="wakeups"))
         if svc.settings.run_jobs:
             worker = Worker.from_settings(svc.db, svc.settings)
             background.append(asyncio.create_task(worker.run_forever(), name="jobs"))
@@ -152,7 +174,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         finally:
             for task in background:
                 task.cancel()
+            # Let them finish (a job in hand, a listener's clean-up) before what they
+            # use is closed below.
+            await asyncio.wait(background, timeout=10)
             await svc.hub.close()
+            await svc.limiter.close()
+            if svc.wakeups is not None:
+                svc.wakeups.close()
             svc.passwords.close()
             svc.db.close()
 
@@ -190,8 +218,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(metrics_route.router)
     openapi.install(app, PREFIX)
     pages.install(app)
     # Upload chunks stream to disk under their own limit (api/routes/uploads.py).
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, exempt=f"{PREFIX}/uploads/")
+    app.add_middleware(RequestMetrics, api_prefix=PREFIX)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,11 +14,13 @@ from sqlalchemy.engine import Connection
 from tidings.core.credentials import token_hash
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotAuthenticated, TokenInvalid
+from tidings.live.wakeup import STALE_SIGN_INS
 from tidings.store.models import api_tokens, members
 from tidings.store.tx import PendingEvent
 
-# Changes made in this process drop entries at once (see ``committed``); changes
-# made elsewhere (the CLI, another node) take effect within this many seconds.
+# Changes made in this process drop entries at once (see ``committed``), changes
+# on other nodes when their wake-up arrives (``forget``); changes made where no
+# wake-up comes from (the CLI on SQLite) take effect within this many seconds.
 CACHE_SECONDS = 10.0
 
 
@@ -53,12 +56,16 @@ class TokenCache:
 
     def committed(self, committed: list[PendingEvent]) -> None:
         """Commit listener: forget what the committed events made stale."""
-        for event in committed:
-            if event.type == "token.revoked":
-                self._drop(lambda digest, _e, h=event.payload["token_hash"]: digest == h)
-            elif event.type in ("member.updated", "member.deactivated"):
-                member_id = event.payload["id"]
-                self._drop(lambda _d, e, m=member_id: e.actor.member_id == m)
+        tokens = {e.payload["token_hash"] for e in committed if e.type == "token.revoked"}
+        members = {e.payload["id"] for e in committed if e.type in STALE_SIGN_INS}
+        self.forget(tokens, members)
+
+    def forget(self, tokens: Set[str], members: Set[int], everything: bool = False) -> None:
+        """Drop these tokens' and members' entries (or all of them)."""
+        if everything:
+            self._drop(lambda _d, _e: True)
+        elif tokens or members:
+            self._drop(lambda d, e: d in tokens or e.actor.member_id in members)
 
     def _drop(self, doomed: object) -> None:
         with self._lock:

@@ -50,10 +50,10 @@ async def authenticate(svc: Services, token: str, client: str) -> Actor:
         try:
             actor, expires_at = await svc.db.aread(lambda c: lookup_token(c, digest, now))
         except TokenInvalid:
-            svc.limiter.hit(f"bad-token:{client}")
+            await svc.limiter.hit(f"bad-token:{client}")
             raise
         svc.tokens.put(digest, actor, expires_at, generation)
-    svc.limiter.hit(digest)
+    await svc.limiter.hit(digest)
     await svc.activity.touch(svc.db, actor, now)
     return actor
 

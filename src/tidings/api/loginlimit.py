@@ -17,7 +17,7 @@ they usually sign in. A success clears its pair's failures.
 
 Keys hold e-mails as typed (normalised), known or not, so a refusal says nothing
 about whether an account exists. State lives behind ``AttemptStore``: this node's
-memory now; a shared store (Redis) can take its place for several nodes.
+memory, or Redis when several nodes share the work (``redis_url``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+import orjson
 
 from tidings.clock import Clock
 from tidings.config import Settings
@@ -101,6 +103,46 @@ class MemoryAttemptStore:
             self._entries.clear()
 
 
+class RedisAttemptStore:
+    """Strikes shared by every node (``redis_url``). Entries keep their own end time
+    (checked against the server's clock) and Redis drops them a little after it."""
+
+    PREFIX = "tidings:login:"
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def get(self, key: str, now: datetime) -> Strikes | None:
+        raw = self._client.get(self.PREFIX + key)
+        if raw is None:
+            return None
+        body = orjson.loads(raw)  # type: ignore[arg-type]
+        if datetime.fromisoformat(body["until"]) <= now:
+            return None
+        wait = body.get("wait_until")
+        return Strikes(
+            int(body["failures"]),
+            datetime.fromisoformat(body["last_at"]),
+            datetime.fromisoformat(wait) if wait else None,
+        )
+
+    def put(self, key: str, strikes: Strikes, keep: timedelta) -> None:
+        body = {
+            "failures": strikes.failures,
+            "last_at": strikes.last_at.isoformat(),
+            "wait_until": strikes.wait_until.isoformat() if strikes.wait_until else None,
+            "until": (strikes.last_at + keep).isoformat(),
+        }
+        # A minute beyond the entry's end, so a clock a little ahead still finds it.
+        expire_ms = int((keep + timedelta(minutes=1)).total_seconds() * 1000)
+        self._client.set(self.PREFIX + key, orjson.dumps(body), px=expire_ms)
+
+    def delete(self, key: str) -> None:
+        self._client.delete(self.PREFIX + key)
+
+
 class LoginLimiter:
     def __init__(self, settings: Settings, clock: Clock, store: AttemptStore) -> None:
         self._clock = clock
@@ -122,6 +164,13 @@ class LoginLimiter:
     @classmethod
     def in_memory(cls, settings: Settings, clock: Clock) -> LoginLimiter:
         return cls(settings, clock, MemoryAttemptStore())
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock) -> LoginLimiter:
+        """Shared through Redis when the deployment has one, else this node's memory."""
+        if settings.redis_url:
+            return cls(settings, clock, RedisAttemptStore(settings.redis_url))
+        return cls.in_memory(settings, clock)
 
     def check(self, email: str, address: str) -> None:
         """Refuse (``LoginThrottled``) a try that must wait; otherwise do nothing."""

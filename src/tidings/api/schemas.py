@@ -807,6 +807,10 @@ class Health(BaseModel):
     status: Literal["ok"]
     version: str
     database: str
+    node: str = Field(description="Which server process answered: host:pid")
+    wakeups: Literal["redis", "postgresql", "local", "none"] = Field(
+        description="How this process learns of other processes' commits"
+    )
 
 
 class Invitation(BaseModel):

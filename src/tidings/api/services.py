@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from tidings.api.passwords import PasswordWork
 from tidings.api.ratelimit import RateLimiter
 from tidings.config import Settings
 from tidings.live.hub import Hub
+from tidings.live.wakeup import Wakeups
 from tidings.store.blobs import BlobStore
 from tidings.store.database import Database
 
@@ -28,4 +31,6 @@ class Services:
     blobs: BlobStore
     staging: Path
     link_key: bytes
+    wakeups: Wakeups | None = None
     activity: ActivityThrottle = field(default_factory=ActivityThrottle)
+    node: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")

@@ -104,12 +104,15 @@ def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Confi
     )
 
 
-def listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int, *, shared: bool = False) -> socket.socket:
     """Bind the server's socket now, so a taken port is one clear sentence before any
-    start-up work, and the address is printed only once it really listens."""
+    start-up work, and the address is printed only once it really listens.
+    ``shared``: other sockets of ours may bind the same port (``SO_REUSEPORT``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -117,6 +120,21 @@ def listen(host: str, port: int) -> socket.socket:
         raise TidingsError(_bind_failure(host, port, exc)) from None
     sock.set_inheritable(True)
     return sock
+
+
+def listen_shared(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` sockets on one port (the first picks it when ``port`` is 0)."""
+    first = listen(host, port, shared=True)
+    chosen = first.getsockname()[1]
+    sockets = [first]
+    try:
+        for _ in range(count - 1):
+            sockets.append(listen(host, chosen, shared=True))
+    except TidingsError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 def _bind_failure(host: str, port: int, exc: OSError) -> str:

@@ -77,6 +77,9 @@ def serve(
     host: str = typer.Option(None, help="Interface to listen on [TIDINGS_HOST]"),
     port: int = typer.Option(None, help="TCP port [TIDINGS_PORT]"),
     demo: bool = typer.Option(None, "--demo/--no-demo", help="Seed the demo workspace"),
+    workers: int = typer.Option(
+        None, min=1, max=64, help="Server processes sharing the port [TIDINGS_WORKERS]"
+    ),
     database_url: str = DB_OPTION,
 ) -> None:
     """Run the server (migrates the database first)."""
@@ -84,7 +87,12 @@ def serve(
     from tidings.api.serving import StreamEndingServer, listen, server_config
     from tidings.logs import logging_config
 
-    settings = load_settings(host=host, port=port, demo=demo, database_url=database_url)
+    settings = load_settings(
+        host=host, port=port, demo=demo, workers=workers, database_url=database_url
+    )
+    if settings.workers > 1:
+        _serve_processes(settings)
+        return
     sock = listen(settings.host, settings.port)  # a taken port fails before any work
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     app = create_app(settings)
@@ -111,6 +119,33 @@ def serve(
     # collector, whose full passes over it stalled every request for ~0.1 s under load.
     gc.freeze()
     StreamEndingServer(config, app.state.services.hub, listening).run(sockets=[sock])
+
+
+def _serve_processes(settings: Settings) -> None:
+    from tidings.api.serving import listen_shared
+    from tidings.api.supervisor import Supervisor, prepare_database
+    from tidings.logs import configure
+
+    configure(settings.log_level)
+    sockets = listen_shared(settings.host, settings.port, settings.workers)
+    settings = settings.model_copy(update={"port": sockets[0].getsockname()[1]})
+    prepare_database(settings)
+    hint = None
+    if settings.demo:
+        from tidings.demo import DEMO_PASSWORD, seed_demo
+
+        with open_database(settings.database_url) as db:
+            hint = _print_demo(settings, seed_demo(db), DEMO_PASSWORD)
+
+    def listening() -> None:
+        console.print(
+            f"Tidings is at [bold]{settings.public_url}/[/bold]  "
+            f"({settings.workers} processes; Ctrl-C stops it)"
+        )
+        if hint:
+            console.print(hint, markup=False, soft_wrap=True)
+
+    Supervisor(settings, sockets).run(listening)
 
 
 def worker(database_url: str = DB_OPTION) -> None:

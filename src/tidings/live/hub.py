@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -204,6 +205,8 @@ class Feed:
         for sub in list(self.subscribers):
             if self.access.may_receive(sub.actor.member_id, audience, channel_id, member_ids):
                 sub.offer(item)
+        if self.hub.on_delivered is not None:
+            self.hub.on_delivered(row.created_at, self.hub.db.clock.now())
         if row.type == "token.revoked":
             self._close_token(payload["token_hash"])
         if row.type == "member.deactivated":
@@ -227,8 +230,11 @@ class Feed:
 
 
 class Hub:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, on_delivered: Callable[[datetime, datetime], None] | None = None
+    ) -> None:
         self.db = db
+        self.on_delivered = on_delivered  # (committed at, now) of each event fed
         self.feeds: dict[int, Feed] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -242,6 +248,10 @@ class Hub:
         ids = set(workspace_ids)
         with contextlib.suppress(RuntimeError):  # the loop is shutting down
             self.loop.call_soon_threadsafe(self._wake, ids)
+
+    def wake(self, workspace_ids: Iterable[int] | None) -> None:
+        """On the event loop: these workspaces' logs (None: all) may have moved on."""
+        self._wake(set(self.feeds) if workspace_ids is None else set(workspace_ids))
 
     def _wake(self, workspace_ids: set[int]) -> None:
         for workspace_id in workspace_ids:

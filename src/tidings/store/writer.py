@@ -55,6 +55,7 @@ class Writer:
         self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
         self.batches = 0
         self.actions = 0
+        self.on_batch: Callable[[int], None] | None = None  # told each batch's size
         # Why the last write failed on storage; cleared by the next that succeeds.
         self.fault: str | None = None
         self._thread = threading.Thread(target=self._loop, name="tidings-writer", daemon=True)
@@ -109,6 +110,8 @@ class Writer:
             return
         self.batches += 1
         self.actions += len(batch)
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
         if probing:  # its real write committed: storage takes writes again
             self._recovered()
         # Listeners (cache invalidation, live wake-up) run before any caller

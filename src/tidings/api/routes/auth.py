@@ -89,7 +89,7 @@ async def accept(body: schemas.AcceptIn, request: Request) -> Response:
     """Join. An e-mail that is a member already signs in with its own password, and the
     invitation is used up either way: the answer never tells who is a member."""
     svc = services(request)
-    svc.limiter.hit(f"invite:{body.token[:16]}")
+    await svc.limiter.hit(f"invite:{body.token[:16]}")
     result = await signin.join(
         svc,
         token=body.token,

@@ -18,6 +18,7 @@ from starlette.responses import StreamingResponse
 
 from tidings.api.authn import bearer, digest_of
 from tidings.api.deps import authenticate, client_address, services
+from tidings.api.metrics import STREAMS
 from tidings.errors import TidingsError
 from tidings.live.hub import Delivered, Subscriber
 from tidings.web.session import session_token
@@ -107,6 +108,7 @@ async def events_sse(
     heartbeat = svc.settings.heartbeat_seconds
 
     async def stream() -> AsyncIterator[bytes]:
+        STREAMS.inc()
         try:
             yield b": connected\n\n"
             while True:
@@ -122,6 +124,7 @@ async def events_sse(
                     item.json,
                 )
         finally:
+            STREAMS.dec()
             svc.hub.unsubscribe(sub)
 
     return StreamingResponse(
@@ -146,14 +149,16 @@ async def events_ws(websocket: WebSocket) -> None:
     except TidingsError as exc:
         await _refuse(websocket, exc)
         return
-    await websocket.accept()
+    await websocket.accept(headers=[(b"x-tidings-node", svc.node.encode())])
     sub = await svc.hub.subscribe(actor, since, digest_of(raw_token))
     reader = asyncio.create_task(_drain_incoming(websocket))
+    STREAMS.inc()
     try:
         await _send_loop(websocket, sub, svc.settings.heartbeat_seconds, reader)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
+        STREAMS.dec()
         svc.hub.unsubscribe(sub)
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -26,7 +26,13 @@ async def health(request: Request) -> Response:
         await svc.db.aread(lambda c: c.exec_driver_sql("SELECT 1").scalar())
     except Exception as exc:  # any database failure means not ready
         return problem(503, "not_ready", "Not ready", f"database: {type(exc).__name__}")
-    answer = {"status": "ok", "version": __version__, "database": svc.db.dialect}
+    answer = {
+        "status": "ok",
+        "version": __version__,
+        "database": svc.db.dialect,
+        "node": svc.node,
+        "wakeups": svc.wakeups.name if svc.wakeups is not None else "none",
+    }
     fault = await svc.db.aprobe(PROBE_SECONDS)
     if fault is not None:
         answer.update(status="degraded", reason=f"writes fail: {fault}")

@@ -119,7 +119,7 @@ async def accept_invitation(request: Request, token: str) -> Response:
             "password": form.text("password", max_length=1024, required=True),
             "time_zone": form.text("time_zone", max_length=64, required=True),
         }
-        svc.limiter.hit(f"invite:{token[:16]}")
+        await svc.limiter.hit(f"invite:{token[:16]}")
         result = await signin.join(svc, token=token, **values)
     except TidingsError as exc:
         context = {"token": token, "values": form.values(), "error": exc}

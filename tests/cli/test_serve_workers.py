@@ -1,0 +1,189 @@
+"""``tidings serve --workers 2`` on one SQLite file: both processes serve, each
+one's live streams see every commit at once (the processes poll the log only once
+an hour here, so what arrives came by a wake-up), numbering has no gaps, and a
+process killed mid-load loses nothing acknowledged and is started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest
+from sqlalchemy import select
+from websockets.sync.client import ClientConnection, connect
+
+from tests.api.test_metrics import scrape, value
+from tests.cli.test_serve import _serve
+from tests.live.test_events import collect, new_topic
+from tests.support import LiveServer, Team, free_port, make_team
+from tidings.store.database import Database
+from tidings.store.models import events
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Workers:
+    url: str
+    db: Database  # the test's own connection to the same file, for setting up
+    process: subprocess.Popen[str]
+
+    def node(self) -> str:
+        """Which process answers a fresh connection."""
+        return str(httpx.get(f"{self.url}/api/v1/health").json()["node"])
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Workers]:
+    url = f"sqlite:///{tmp_path / 'tidings.db'}"
+    port = free_port()
+    process = _serve(
+        tmp_path, url, "--workers", "2", "--port", str(port), TIDINGS_LIVE_POLL_SECONDS="3600"
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Tidings is at"):
+            assert "2 processes" in line
+            break
+    else:
+        pytest.fail(f"the server did not start: {process.communicate(timeout=30)}")
+    db = Database(url)
+    try:
+        yield Workers(f"http://127.0.0.1:{port}", db, process)
+    finally:
+        db.close()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        assert "Traceback" not in err, err
+
+
+@pytest.fixture
+def team(workers: Workers) -> Iterator[Team]:
+    made = make_team(cast(LiveServer, workers))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def socket_on_each_process(
+    stack: ExitStack, workers: Workers, token: str, count: int = 2
+) -> dict[str, ClientConnection]:
+    """One open event stream per server process (bounded tries; the others stay
+    open until ``stack`` closes)."""
+    found: dict[str, ClientConnection] = {}
+    url = workers.url.replace("http://", "ws://") + f"/api/v1/events?token={token}"
+    for _ in range(60):
+        ws = stack.enter_context(connect(url))
+        found.setdefault(ws.response.headers["X-Tidings-Node"], ws)
+        if len(found) == count:
+            return found
+    pytest.fail("new connections never reached a second process")
+
+
+def fresh_client(team: Team, token: str) -> httpx.Client:
+    """A client whose connection is new, so it may land on either process."""
+    return httpx.Client(
+        base_url=f"{team.server.url}/api/v1",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+
+def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, team: Team) -> None:
+    general = team.channel_id("general")
+    with ExitStack() as stack:
+        streams = socket_on_each_process(stack, workers, team.member.token)
+        time.sleep(0.2)
+        titles, writers = [], set()
+        for i in range(10):
+            with fresh_client(team, team.owner.token) as client:
+                made = client.post(
+                    f"/channels/{general}/topics", json={"title": f"t{i}", "body": "hello"}
+                )
+                assert made.status_code == 201, made.text
+            titles.append(f"t{i}")
+            writers.add(workers.node())
+        assert len(writers) == 2  # fresh connections land on both processes
+        for ws in streams.values():
+            got = collect(ws, 20, timeout=10)
+            assert [e["data"]["title"] for e in got if e["type"] == "topic.created"] == titles
+            ids = [e["id"] for e in got]
+            assert ids == sorted(set(ids))
+    route = "/api/v1/channels/{channel_id}/topics"
+    for _ in range(4):  # whichever process answers, it counts both processes' requests
+        found = value(scrape(workers.url), "tidings_http_requests_total", route=route)
+        assert found == 10
+    logs: dict[int, list[int]] = {}
+    for workspace_id, seq in workers.db.read(
+        lambda c: c.execute(select(events.c.workspace_id, events.c.seq).order_by(events.c.seq))
+    ):
+        logs.setdefault(workspace_id, []).append(seq)
+    for seqs in logs.values():  # each workspace's log is numbered without gaps
+        assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_a_killed_process_loses_nothing_acknowledged_and_comes_back(
+    workers: Workers, team: Team
+) -> None:
+    general = team.channel_id("general")
+    topic = new_topic(team.owner, general, "under load")
+    acknowledged: list[int] = []
+    failures: list[Any] = []
+    stop = threading.Event()
+
+    def send() -> None:
+        for i in range(300):  # bounded
+            if stop.is_set():
+                return
+            try:
+                with fresh_client(team, team.member.token) as client:
+                    made = client.post(f"/topics/{topic['id']}/messages", json={"body": f"m{i}"})
+            except httpx.HTTPError as exc:  # the connection died with the process
+                failures.append(exc)
+                continue
+            if made.status_code == 201:
+                acknowledged.append(made.json()["id"])
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        while len(acknowledged) < 20 and sender.is_alive():
+            time.sleep(0.01)
+        victim = workers.node()
+        os.kill(int(victim.rsplit(":", 1)[1]), signal.SIGKILL)
+        started = len(acknowledged)
+        while len(acknowledged) < started + 20 and sender.is_alive():
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        sender.join(60)
+    nodes = set()
+    for _ in range(60):
+        nodes.add(workers.node())
+        if len(nodes) == 2 and victim not in nodes:
+            break
+        time.sleep(0.05)
+    assert victim not in nodes and len(nodes) == 2  # started again, with a new pid
+    with fresh_client(team, team.owner.token) as client:
+        stored: set[int] = set()
+        cursor = None
+        for _ in range(20):  # bounded paging
+            params: dict[str, Any] = {"limit": 100}
+            if cursor:
+                params["cursor"] = cursor
+            page = client.get(f"/topics/{topic['id']}/messages", params=params).json()
+            stored |= {m["id"] for m in page["items"]}
+            if not (cursor := page["next_cursor"]):
+                break
+    assert set(acknowledged) <= stored

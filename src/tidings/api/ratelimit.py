@@ -62,11 +62,10 @@ class SharedLimiter:
     """Redis, shared by every node: ``per_minute`` requests in any sliding minute."""
 
     def __init__(self, redis_url: str, per_minute: int) -> None:
+        import redis.asyncio
         from limits import RateLimitItemPerMinute
         from limits.aio.storage import RedisStorage
         from limits.aio.strategies import SlidingWindowCounterRateLimiter
-
-        import redis.asyncio
 
         self._item = RateLimitItemPerMinute(max(per_minute, 1))
         self._off = per_minute <= 0

@@ -38,6 +38,7 @@ from tidings.api.routes import (
     inbox,
     later,
     messages,
+    previews,
     topics,
     uploads,
     users,
@@ -185,6 +186,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         catchup,
         uploads,
         files,
+        previews,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)

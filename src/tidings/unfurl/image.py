@@ -1,0 +1,49 @@
+"""A preview's image, fetched by the server so that browsers never load it from
+the linked site: under the same rules as the page, read whole up to a size cap,
+accepted only if its bytes are a raster image (never SVG, whatever it claims to
+be), and kept only as a small WebP thumbnail, which re-encoding leaves without
+the original's metadata (EXIF, XMP, comments)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tidings.core.files import SAFE_IMAGES
+from tidings.media.sniff import detect_type_of, thumbnail
+from tidings.unfurl.fetch import FetchPolicy, Refused, Resolver, fetch_image, resolve
+
+log = logging.getLogger(__name__)
+MIME_TYPE = "image/webp"
+
+
+@dataclass(frozen=True)
+class PreviewImage:
+    data: bytes
+    width: int
+    height: int
+
+
+def preview_image(
+    url: str, policy: FetchPolicy, resolver: Resolver = resolve
+) -> PreviewImage | None:
+    """The thumbnail of the image at ``url``; ``None`` if it is refused, fails or is
+    not a raster image."""
+    import httpx
+
+    if policy.max_image_bytes <= 0:
+        return None
+    try:
+        fetched = fetch_image(url, policy, resolver)
+    except Refused as refused:
+        log.info("no preview image from %s: %s", url, refused)
+        return None
+    except (httpx.HTTPError, OSError, ValueError) as failed:
+        log.info("no preview image from %s: %s: %s", url, type(failed).__name__, failed)
+        return None
+    found = detect_type_of(fetched.body)
+    if found not in SAFE_IMAGES:
+        log.info("no preview image from %s: its bytes are %s", url, found)
+        return None
+    made = thumbnail(fetched.body)
+    return None if made is None else PreviewImage(*made)

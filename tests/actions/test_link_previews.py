@@ -221,13 +221,14 @@ def test_expiry_purges_previews_from_the_table_and_the_event_log(crew: Crew, web
 
 
 def test_an_edit_drops_previews_of_removed_links_and_fetches_new_ones(
-    crew: Crew, web: Site
+    crew: Crew, web: Site, blobs: LocalBlobs
 ) -> None:
     previews_on(crew)
     sent = post(crew, "lena", f"See {web.url}/article")
     crew.worker.run_due()
+    assert len(kept(blobs)) == 1
     crew.do(lambda tx: messages.edit_message(tx, crew.lena, sent["id"], f"Now {web.url}/head-only"))
-    assert seen_by(crew, "ana", sent["id"])["previews"] == []
+    assert seen_by(crew, "ana", sent["id"])["previews"] == [] and kept(blobs) == []
     crew.worker.run_due()
     [preview] = seen_by(crew, "ana", sent["id"])["previews"]
     assert preview["title"] == "Just a title"

@@ -32,7 +32,14 @@ ARTICLE = b"""<!doctype html><html><head>
 <meta property="og:image" content="/cover.png">
 </head><body><p>Body</p></body></html>"""
 HEAD_ONLY = b"<html><head><title>Just a title</title></head>"
-IMAGE_PATHS = ("/cover.png", "/photo.jpg", "/noise.png", "/drawing.svg", "/disguised.png")
+IMAGE_PATHS = (
+    "/cover.png",
+    "/photo.jpg",
+    "/noise.png",
+    "/vast.png",
+    "/drawing.svg",
+    "/disguised.png",
+)
 
 
 def picture(size: tuple[int, int], fmt: str, **options: Any) -> bytes:
@@ -61,6 +68,16 @@ def noise_png(side: int) -> bytes:
 COVER = picture((600, 400), "PNG")
 PHOTO = camera_photo()
 NOISE = noise_png(200)
+
+
+def vast_png() -> bytes:
+    """36 million one-bit pixels, in a few kilobytes."""
+    out = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(out, "PNG")
+    return out.getvalue()
+
+
+VAST = vast_png()
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/></svg>'
 
 
@@ -135,6 +152,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(NOISE)
             return
         self._send(NOISE, "image/png")
+
+    def page_vast_png(self, query: dict[str, str]) -> None:
+        """Small to download, 36 million pixels to decode."""
+        self._send(VAST, "image/png")
 
     def page_drawing_svg(self, query: dict[str, str]) -> None:
         self._send(SVG, "image/svg+xml")

@@ -32,6 +32,10 @@ def test_an_image_past_the_cap_is_not_fetched_whole(site: Site, length: str) -> 
     assert preview_image(f"{site.url}/noise.png?length={length}", LOCAL) is not None
 
 
+def test_an_image_of_too_many_pixels_is_not_decoded(site: Site) -> None:
+    assert preview_image(f"{site.url}/vast.png", LOCAL) is None
+
+
 @pytest.mark.parametrize("path", ["/drawing.svg", "/disguised.png", "/article", "/missing.png"])
 def test_only_raster_images_by_their_bytes_are_kept(site: Site, path: str) -> None:
     assert preview_image(f"{site.url}{path}", LOCAL) is None

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from io import BytesIO
+
+from PIL import Image
 
 from tidings.core.files import SAFE_IMAGES
 from tidings.media.sniff import detect_type_of, thumbnail
@@ -15,6 +18,9 @@ from tidings.unfurl.fetch import FetchPolicy, Refused, Resolver, fetch_image, re
 
 log = logging.getLogger(__name__)
 MIME_TYPE = "image/webp"
+# A few megabytes of PNG can decode to far more pixels than a preview is worth; the
+# decoded picture, not the download, is what takes a worker's memory.
+MAX_PIXELS = 24_000_000
 
 
 @dataclass(frozen=True)
@@ -45,5 +51,19 @@ def preview_image(
     if found not in SAFE_IMAGES:
         log.info("no preview image from %s: its bytes are %s", url, found)
         return None
+    pixels = _pixels(fetched.body)
+    if pixels is None or pixels > MAX_PIXELS:
+        log.info("no preview image from %s: %s pixels", url, pixels)
+        return None
     made = thumbnail(fetched.body)
     return None if made is None else PreviewImage(*made)
+
+
+def _pixels(data: bytes) -> int | None:
+    """The picture's size from its header, without decoding it."""
+    try:
+        with Image.open(BytesIO(data)) as image:
+            width, height = image.size
+    except Exception:
+        return None
+    return width * height

@@ -48,6 +48,12 @@ def test_an_image_on_a_private_address_is_never_fetched(site: Site) -> None:
     assert site.requests == []
 
 
+def test_a_redirect_of_an_image_is_checked_again(site: Site) -> None:
+    assert preview_image(f"{site.url}/redirect?to=/cover.png", LOCAL) is not None
+    assert preview_image(f"{site.url}/redirect?to=http://10.1.2.3/cover.png", LOCAL) is None
+    assert [path for path, _ in site.requests] == ["/redirect", "/cover.png", "/redirect"]
+
+
 def test_a_cap_of_zero_fetches_no_image(site: Site) -> None:
     off = FetchPolicy(allow_loopback=True, max_image_bytes=0)
     assert preview_image(f"{site.url}/cover.png", off) is None

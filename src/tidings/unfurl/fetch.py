@@ -98,6 +98,7 @@ def fetch_image(url: str, policy: FetchPolicy, resolver: Resolver = resolve) -> 
     return _fetch(url, policy, resolver, ACCEPT_IMAGE, _read_whole)
 
 
+# How a response's body is read: the start of a page, or a whole image.
 Reader = Callable[[str, "httpx.Response", FetchPolicy, float], Page]
 
 

@@ -220,6 +220,12 @@ class Settings(BaseSettings):
     link_preview_max_bytes: int = Field(
         524_288, ge=1024, description="Most bytes of a page read for its preview"
     )
+    link_preview_max_image_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=0,
+        description="Largest page image fetched for a preview (kept as a small thumbnail); "
+        "0: previews without images",
+    )
     link_preview_allow_domains: str = Field(
         "",
         description="Comma-separated domains whose links are previewed (and their "

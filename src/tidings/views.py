@@ -67,12 +67,17 @@ def reactions(rows: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:
 
 
 def link_preview(row: Mapping[Any, Any]) -> dict[str, Any]:
+    # The image comes from this server, never from the linked site (see unfurl/image.py).
+    has_image = bool(row.get("image_sha256"))
+    image = f"/api/v1/messages/{row['message_id']}/previews/{row['position']}/image"
     return {
         "url": row["url"],
         "title": row["title"],
         "description": row["description"],
         "site_name": row["site_name"],
-        "image_url": row["image_url"],
+        "image_url": image if has_image else None,
+        "image_width": row.get("image_width") if has_image else None,
+        "image_height": row.get("image_height") if has_image else None,
     }
 
 

@@ -1,6 +1,7 @@
 """An expired message's text is gone from the database, not hidden: a unique marker
 is searched for in the raw SQLite files (FTS5 tables and WAL included) and in every
-table of PostgreSQL."""
+table of PostgreSQL. Its files, their thumbnails and its link previews' images are
+gone from storage too."""
 
 from __future__ import annotations
 
@@ -18,15 +19,18 @@ from sqlalchemy import make_url, text
 
 from tests.actions.conftest import MONDAY, Crew, _build
 from tests.support import database_url_for
+from tests.unfurl.conftest import serve
 from tidings.actions import messages, reactions, topics
 from tidings.actions.idempotency import idempotent
 from tidings.actions.uploads import Limits, finish_upload, start_upload
 from tidings.clock import FrozenClock
+from tidings.config import Settings
 from tidings.core.search_query import parse_search_query
 from tidings.ingest import check_and_store
 from tidings.store.blobs import LocalBlobs, attach
 from tidings.store.database import Database
 from tidings.store.search import search_messages
+from tidings.unfurl import setup as previews
 
 
 @pytest.fixture
@@ -137,7 +141,6 @@ def test_an_expired_message_leaves_no_trace_of_its_text(
     crew: Crew, database_kind: str, tmp_path: Path
 ) -> None:
     marker = f"zq{uuid.uuid4().hex}"
-    general = crew.channel("general")
     storage = tmp_path / "files"
     store = LocalBlobs(storage / "blobs")
     attach(crew.db.write_engine, store, storage / "uploads")
@@ -145,6 +148,17 @@ def test_an_expired_message_leaves_no_trace_of_its_text(
         crew, store, storage / "uploads", f"plan-{marker}.txt", f"The code is {marker}".encode()
     )
     photo = _stored_upload(crew, store, storage / "uploads", "photo.png", _image(marker))
+    previews.attach(crew.db, Settings(link_previews=True, link_preview_allow_loopback=True))
+    with serve() as site:
+        link = f"{site.url}/article?ref={marker}"
+        _purges_everything(crew, database_kind, storage, marker, [notes_file, photo], link)
+
+
+def _purges_everything(
+    crew: Crew, database_kind: str, storage: Path, marker: str, files: list[int], link: str
+) -> None:
+    notes_file, photo = files
+    general = crew.channel("general")
     # Long enough to spill into overflow pages, which a delete frees without zeroing
     # unless secure_delete is on; the marker sits at the end, on such a page.
     notes = "Rotation notes follow. " * 300
@@ -161,7 +175,7 @@ def test_an_expired_message_leaves_no_trace_of_its_text(
                 crew.lena,
                 general,
                 title="Launch",
-                body=f"@ana {notes} The launch code is {marker}",
+                body=f"@ana {notes} The launch code is {marker}, see {link}",
                 expires_in_minutes=60,
                 attachments=[notes_file, {"upload_id": photo, "alt_text": f"alt {marker}"}],
             ),
@@ -171,13 +185,14 @@ def test_an_expired_message_leaves_no_trace_of_its_text(
     _, retried = crew.do(start)  # an idempotent retry: the stored response, text and all
     assert retried == made
     message_id = made["first_message"]["id"]
-    crew.travel(timedelta(0))  # the photo's thumbnail
+    crew.travel(timedelta(0))  # the photo's thumbnail, the link's preview and its image
     blobs = [p for p in (storage / "blobs").rglob("*") if p.is_file()]
-    assert len(blobs) == 3, "the text file, the photo and its thumbnail"
+    assert len(blobs) == 4, "the text file, the photo, its thumbnail, the preview's image"
+    assert crew.read(lambda c: c.execute(text("SELECT image_sha256 FROM link_previews")).all())
     assert found_in_storage(storage, marker), "the scan must see the file's text first"
     crew.do(
         lambda tx: messages.edit_message(
-            tx, crew.lena, message_id, f"@ana {notes} The launch code is {marker} (rotated)"
+            tx, crew.lena, message_id, f"@ana {notes} The launch code is {marker} (rotated) {link}"
         )
     )
     crew.do(lambda tx: reactions.add_reaction(tx, crew.ana, message_id, "lock"))
@@ -203,7 +218,7 @@ def test_an_expired_message_leaves_no_trace_of_its_text(
     crew.travel(timedelta(minutes=60))
 
     assert crew.read(search) == []
-    assert [p for p in storage.rglob("*") if p.is_file()] == [], "files, thumbnail, staging"
+    assert [p for p in storage.rglob("*") if p.is_file()] == [], "files, thumbnails, images"
     _, replayed = crew.do(start)
     assert replayed["first_message"]["expired"] and replayed["first_message"]["body"] == ""
     if database_kind == "sqlite":

@@ -1,11 +1,15 @@
 """A web server on 127.0.0.1, started by the test, serving what link previews meet:
 pages with and without previews, redirects (to private addresses too), huge,
-slow and trickling bodies, and what is not HTML."""
+slow and trickling bodies, what is not HTML, and the images pages name: a photo
+with its camera's metadata, images too large, SVG, and HTML dressed as an image."""
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import html
+import io
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from PIL import Image
 
 from tests.support import LiveServer, Person, database_url_for, server_settings
 
@@ -27,6 +32,53 @@ ARTICLE = b"""<!doctype html><html><head>
 <meta property="og:image" content="/cover.png">
 </head><body><p>Body</p></body></html>"""
 HEAD_ONLY = b"<html><head><title>Just a title</title></head>"
+IMAGE_PATHS = (
+    "/cover.png",
+    "/photo.jpg",
+    "/noise.png",
+    "/vast.png",
+    "/drawing.svg",
+    "/disguised.png",
+)
+
+
+def picture(size: tuple[int, int], fmt: str, **options: Any) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, fmt, **options)
+    return out.getvalue()
+
+
+def camera_photo() -> bytes:
+    """A JPEG whose EXIF says which camera took it, when, and where."""
+    exif = Image.Exif()
+    exif[0x010F] = "Acme Camera Co"  # Make
+    exif[0x9003] = "2026:12:01 09:30:00"  # DateTimeOriginal
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)}  # GPS
+    return picture((1200, 900), "JPEG", exif=exif)
+
+
+def noise_png(side: int) -> bytes:
+    """A PNG that does not compress: about 3 bytes a pixel."""
+    pixels = random.Random(side).randbytes(side * side * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), pixels).save(out, "PNG")
+    return out.getvalue()
+
+
+COVER = picture((600, 400), "PNG")
+PHOTO = camera_photo()
+NOISE = noise_png(200)
+
+
+def vast_png() -> bytes:
+    """36 million one-bit pixels, in a few kilobytes."""
+    out = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(out, "PNG")
+    return out.getvalue()
+
+
+VAST = vast_png()
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/></svg>'
 
 
 class Site(ThreadingHTTPServer):
@@ -42,6 +94,10 @@ class Site(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
+    def pages(self) -> list[str]:
+        """The paths asked for, images left out."""
+        return [path for path, _ in self.requests if path not in IMAGE_PATHS]
+
 
 class Handler(BaseHTTPRequestHandler):
     server: Site
@@ -53,7 +109,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         self.server.requests.append((parts.path, self.headers.get("Host", "")))
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        route = getattr(self, "page_" + parts.path.strip("/").replace("-", "_"), None)
+        name = parts.path.strip("/").replace("-", "_").replace(".", "_")
+        route = getattr(self, "page_" + name, None)
         if route is None:
             self.send_error(404)
             return
@@ -70,6 +127,41 @@ class Handler(BaseHTTPRequestHandler):
 
     def page_article(self, query: dict[str, str]) -> None:
         self._send(ARTICLE)
+
+    def page_pictured(self, query: dict[str, str]) -> None:
+        """A page whose image is wherever ``image`` says."""
+        image = html.escape(query.get("image", "/cover.png"))
+        self._send(
+            f"""<html><head><meta property="og:title" content="Pictured">
+            <meta property="og:image" content="{image}"></head></html>""".encode()
+        )
+
+    def page_cover_png(self, query: dict[str, str]) -> None:
+        self._send(COVER, "image/png")
+
+    def page_photo_jpg(self, query: dict[str, str]) -> None:
+        self._send(PHOTO, "image/jpeg")
+
+    def page_noise_png(self, query: dict[str, str]) -> None:
+        """Sent without a length when asked: the reader cannot tell its size up front."""
+        if query.get("length") == "no":
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(NOISE)
+            return
+        self._send(NOISE, "image/png")
+
+    def page_vast_png(self, query: dict[str, str]) -> None:
+        """Small to download, 36 million pixels to decode."""
+        self._send(VAST, "image/png")
+
+    def page_drawing_svg(self, query: dict[str, str]) -> None:
+        self._send(SVG, "image/svg+xml")
+
+    def page_disguised_png(self, query: dict[str, str]) -> None:
+        self._send(b"<html><script>alert(1)</script></html>", "image/png")
 
     def page_head_only(self, query: dict[str, str]) -> None:
         self._send(HEAD_ONLY)

@@ -1,5 +1,6 @@
-"""The composer's recorder in real Chromium with fake capture devices: a voice note
-and a screen recording are uploaded while they record, reviewed, attached and sent."""
+"""The composer's recorder in real Chromium with fake capture devices: a voice note,
+a screen recording and the screen with the camera in a bubble are uploaded while
+they record, reviewed, attached and sent."""
 
 from __future__ import annotations
 
@@ -100,6 +101,40 @@ def test_record_the_screen_then_record_again(team: Team, open_browser: Opener) -
     page.get_by_label("Message", exact=True).fill("Here is the bug")
     page.get_by_role("button", name="Send").click()
     sent = message(page, "Here is the bug")
+    expect(sent).to_contain_text("Screen recording")
+
+
+# The size of the pictures a screen capture delivers (its settings before the first
+# frame can name the whole screen instead).
+SCREEN_SIZE = """async () => {
+  const stream = await navigator.mediaDevices.getDisplayMedia({video: true});
+  const video = document.createElement("video");
+  video.muted = true;
+  video.srcObject = stream;
+  await new Promise((resolve) => video.addEventListener("loadedmetadata", resolve, {once: true}));
+  for (const track of stream.getTracks()) track.stop();
+  return [video.videoWidth, video.videoHeight];
+}"""
+
+
+def test_record_the_screen_with_the_camera_in_a_bubble(team: Team, open_browser: Opener) -> None:
+    topic = new_topic(team, "Walkthrough")
+    page = open_browser(team.server, team.member, permissions=["microphone", "camera"])
+    page.goto(f"/t/{topic}")
+    width, height = page.evaluate(SCREEN_SIZE)
+    open_record_menu(page)
+    expect(page.get_by_label("Screen with microphone")).to_be_checked()
+    record(page, "Screen + camera")
+    recorder = page.get_by_role("region", name="Recorder")
+    playback = recorder.get_by_label("Play the recording back")
+    expect(playback).to_have_js_property("videoWidth", width)  # one picture, the screen's size
+    expect(playback).to_have_js_property("videoHeight", height)
+    assert page.evaluate("() => document.querySelector('[data-recorder-live]').srcObject") is None
+    recorder.get_by_role("button", name="Attach recording").click()
+    page.get_by_label("Message", exact=True).fill("How to file a report")
+    page.get_by_role("button", name="Send").click()
+    sent = message(page, "How to file a report")
+    expect(sent.locator("figure.file-clip video")).to_have_count(1)
     expect(sent).to_contain_text("Screen recording")
 
 

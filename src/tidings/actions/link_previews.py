@@ -2,7 +2,8 @@
 edited, stored when the job has fetched them, purged with the message.
 
 A preview is part of its message: it is read only along with the message,
-through the same access checks, and gone when the message is deleted or expires.
+through the same access checks, and gone when the message is deleted or expires,
+its image's bytes with it (unless something else still names them).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+import orjson
+from sqlalchemy import delete, select, update
 
+from tidings.actions.blobs import release
 from tidings.core.links import links_in
 from tidings.queries.link_previews import previews_of
 from tidings.store import jobs
 from tidings.store.lookups import conversation_member_ids
+from tidings.store.models import jobs as job_rows
 from tidings.store.models import link_previews, messages
 from tidings.store.tx import CHANNEL, MEMBERS, Tx
 from tidings.store.upsert import insert_ignore
@@ -56,16 +60,33 @@ def drop_unlinked(tx: Tx, message_id: int, html: str) -> None:
     linked = set(links_in(html, 1000))
     stale = [url for url in _previewed_urls(tx, message_id) if url not in linked]
     if stale:
-        tx.conn.execute(
-            delete(link_previews).where(
-                link_previews.c.message_id == message_id, link_previews.c.url.in_(stale)
-            )
-        )
+        _delete(tx, message_id, link_previews.c.url.in_(stale))
 
 
 def purge_previews(tx: Tx, message_id: int) -> None:
-    """With the message's text, on delete and on expiry."""
-    tx.conn.execute(delete(link_previews).where(link_previews.c.message_id == message_id))
+    """With the message's text, on delete and on expiry; its jobs forget its links
+    (finished jobs are kept, and their payloads would keep the message's URLs)."""
+    _delete(tx, message_id)
+    tx.conn.execute(
+        update(job_rows)
+        .where(
+            job_rows.c.kind == UNFURL,
+            job_rows.c.dedupe_key.like(f"message:{message_id}:unfurl:%"),
+        )
+        .values(payload=orjson.dumps({"message_id": message_id, "urls": []}).decode())
+    )
+
+
+def _delete(tx: Tx, message_id: int, *where: Any) -> None:
+    chosen = (link_previews.c.message_id == message_id, *where)
+    images = tx.conn.execute(
+        select(link_previews.c.image_sha256).where(
+            *chosen, link_previews.c.image_sha256.is_not(None)
+        )
+    ).scalars()
+    digests = list(images)
+    tx.conn.execute(delete(link_previews).where(*chosen))
+    release(tx, digests)
 
 
 def save_previews(tx: Tx, message_id: int, found: Iterable[Mapping[str, Any]]) -> int:
@@ -73,6 +94,14 @@ def save_previews(tx: Tx, message_id: int, found: Iterable[Mapping[str, Any]]) -
 
     Nothing is stored for a message deleted or expired in the meantime, nor for a
     link an edit has taken out since the job was asked for."""
+    found = list(found)
+    images = [item["image_sha256"] for item in found if item.get("image_sha256")]
+    saved = _save(tx, message_id, found)
+    release(tx, images)  # the images of previews not kept: their bytes go
+    return saved
+
+
+def _save(tx: Tx, message_id: int, found: list[Mapping[str, Any]]) -> int:
     row = tx.conn.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
     if row is None or row["deleted_at"] is not None or row["expired_at"] is not None:
         return 0
@@ -87,6 +116,9 @@ def save_previews(tx: Tx, message_id: int, found: Iterable[Mapping[str, Any]]) -
             "description": item["description"],
             "site_name": item["site_name"],
             "image_url": item["image_url"],
+            "image_sha256": item.get("image_sha256"),
+            "image_width": item.get("image_width"),
+            "image_height": item.get("image_height"),
             "fetched_at": tx.now,
         }
         for item in found

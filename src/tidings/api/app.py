@@ -40,6 +40,7 @@ from tidings.api.routes import (
     inbox,
     later,
     messages,
+    previews,
     topics,
     uploads,
     users,
@@ -215,6 +216,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         uploads,
         files,
         clips,
+        previews,
         events,
     ):
         app.include_router(module.router, prefix=PREFIX)

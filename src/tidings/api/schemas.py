@@ -367,8 +367,12 @@ class LinkPreview(BaseModel):
     description: str
     site_name: str
     image_url: str | None = Field(
-        None, description="The page's preview image, as the page names it (not fetched)"
+        None,
+        description="The page's image as a small WebP, fetched and kept by this server "
+        "(authenticated, like downloads); never the linked site's own address",
     )
+    image_width: int | None = None
+    image_height: int | None = None
 
 
 class ClipViewCounts(BaseModel):

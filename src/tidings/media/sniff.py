@@ -48,6 +48,15 @@ def detect_type(path: Path) -> str:
     return content_type_from(candidates, head)
 
 
+def detect_type_of(data: bytes) -> str:
+    """``detect_type`` for bytes held in memory (a fetched preview image)."""
+    try:
+        candidates = [m.mime_type for m in puremagic.magic_string(data)] if data else []
+    except (puremagic.PureError, ValueError):
+        candidates = []
+    return content_type_from(candidates, data[:HEAD_BYTES])
+
+
 def inspect(path: Path) -> Inspected:
     content_type = detect_type(path)
     kind = kind_of(content_type)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.engine import Connection
 
 from tidings.core.files import Kind
-from tidings.store.models import attachments, derived_files, uploads
+from tidings.store.models import attachments, derived_files, link_previews, uploads
 
 THUMBNAIL = "thumbnail"
 
@@ -24,6 +24,9 @@ def referenced(conn: Connection, digests: Iterable[str]) -> set[str]:
         select(uploads.c.sha256.label("d")).where(uploads.c.sha256.in_(wanted)),
         select(attachments.c.sha256.label("d")).where(attachments.c.sha256.in_(wanted)),
         select(derived_files.c.sha256.label("d")).where(derived_files.c.sha256.in_(wanted)),
+        select(link_previews.c.image_sha256.label("d")).where(
+            link_previews.c.image_sha256.in_(wanted)
+        ),
     ).subquery()
     return {row for row in conn.execute(select(named.c.d).distinct()).scalars() if row}
 

@@ -536,8 +536,13 @@ link_previews = Table(
     Column("title", String(200), nullable=False),
     Column("description", String(500), nullable=False),
     Column("site_name", String(100), nullable=False),
+    # The page's own image address, kept for the record; never shown to browsers.
     Column("image_url", String(2000)),
     Column("fetched_at", UTCDateTime, nullable=False),
+    # The image as this server fetched it: a small WebP in the blob store.
+    Column("image_sha256", String(64), index=True),
+    Column("image_width", Integer),
+    Column("image_height", Integer),
 )
 
 # A resumable upload: bytes arrive in a staging file until ``size`` of them are

@@ -1,7 +1,8 @@
 """Link previews ("unfurling"): fetch a linked page under strict limits
-(``fetch``) and read its title, description, site name and image (``page``).
-Nothing here touches the database; the job in ``tidings.jobs.link_previews``
-calls ``unfurl`` outside any transaction and stores what it returns."""
+(``fetch``) and read its title, description, site name and image (``page``);
+fetch that image and keep a small, clean copy of it (``image``). Nothing here
+touches the database; the job in ``tidings.jobs.link_previews`` calls ``unfurl``
+and ``preview_image`` outside any transaction and stores what they return."""
 
 from __future__ import annotations
 

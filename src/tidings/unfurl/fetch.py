@@ -5,7 +5,9 @@ resolves to is public (``core.links``), and connects to that checked address, so
 that DNS cannot answer differently between the check and the connection. TLS
 still verifies the certificate against the host name (SNI). Redirects are
 followed by hand, each hop checked again. Only ``text/html`` is read, and only
-its first ``max_bytes``: the head, where previews live, comes first.
+its first ``max_bytes``: the head, where previews live, comes first. A preview's
+image (``fetch_image``) is read whole or not at all, up to ``max_image_bytes``;
+what it is, the bytes decide later, whatever the server declared.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "Tidings-LinkPreview/1 (+link previews for a team chat)"
+ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9"
+ACCEPT_IMAGE = "image/webp,image/png,image/jpeg,image/gif;q=0.9"
 
 Resolver = Callable[[str, int], list[IPAddress]]
 
@@ -41,6 +45,7 @@ class Refused(Exception):
 class FetchPolicy:
     timeout_seconds: float = 5.0
     max_bytes: int = 524_288
+    max_image_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 3
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
@@ -51,6 +56,7 @@ class FetchPolicy:
         return cls(
             timeout_seconds=settings.link_preview_timeout_seconds,
             max_bytes=settings.link_preview_max_bytes,
+            max_image_bytes=settings.link_preview_max_image_bytes,
             allow=domains(settings.link_preview_allow_domains),
             deny=domains(settings.link_preview_deny_domains),
             allow_loopback=settings.link_preview_allow_loopback,
@@ -83,10 +89,24 @@ def resolve(host: str, port: int) -> list[IPAddress]:
 
 def fetch_page(url: str, policy: FetchPolicy, resolver: Resolver = resolve) -> Page:
     """The start of the HTML page at ``url``, after at most ``max_redirects`` hops."""
+    return _fetch(url, policy, resolver, ACCEPT_HTML, _read_html)
+
+
+def fetch_image(url: str, policy: FetchPolicy, resolver: Resolver = resolve) -> Page:
+    """All the bytes at ``url`` if there are at most ``max_image_bytes`` of them,
+    under the same rules as a page; a larger body is refused, not cut."""
+    return _fetch(url, policy, resolver, ACCEPT_IMAGE, _read_whole)
+
+
+# How a response's body is read: the start of a page, or a whole image.
+Reader = Callable[[str, "httpx.Response", FetchPolicy, float], Page]
+
+
+def _fetch(url: str, policy: FetchPolicy, resolver: Resolver, accept: str, reader: Reader) -> Page:
     deadline = time.monotonic() + policy.deadline_seconds
     for _ in range(policy.max_redirects + 1):
         address = _checked_address(url, policy, resolver)
-        outcome = _get(url, address, policy, deadline)
+        outcome = _get(url, address, policy, deadline, accept, reader)
         if isinstance(outcome, Page):
             return outcome
         url = outcome
@@ -113,7 +133,9 @@ def _port(parts: Any) -> int:
     return int(parts.port or (443 if parts.scheme == "https" else 80))
 
 
-def _get(url: str, address: IPAddress, policy: FetchPolicy, deadline: float) -> Page | str:
+def _get(
+    url: str, address: IPAddress, policy: FetchPolicy, deadline: float, accept: str, reader: Reader
+) -> Page | str:
     """The page, or the URL a redirect points to."""
     import httpx  # only where previews are on: it is not needed to start a server
 
@@ -126,7 +148,7 @@ def _get(url: str, address: IPAddress, policy: FetchPolicy, deadline: float) -> 
     headers = {
         "Host": parts.netloc.rsplit("@", 1)[-1],
         "User-Agent": USER_AGENT,
-        "Accept": "text/html,application/xhtml+xml;q=0.9",
+        "Accept": accept,
         # Compressed bodies could inflate far past the cap inside a single chunk.
         "Accept-Encoding": "identity",
     }
@@ -142,16 +164,19 @@ def _get(url: str, address: IPAddress, policy: FetchPolicy, deadline: float) -> 
             return urljoin(url, response.headers["location"])
         if response.status_code != 200:
             raise Refused(f"status {response.status_code}")
-        return _read(url, response, policy, deadline)
+        return reader(url, response, policy, deadline)
 
 
-def _read(url: str, response: httpx.Response, policy: FetchPolicy, deadline: float) -> Page:
-    content_type = response.headers.get("content-type", "")
-    kind = content_type.split(";")[0].strip().lower()
-    if kind not in HTML_TYPES:
-        raise Refused(f"not HTML ({kind or 'no type'})")
+def _declared_type(response: httpx.Response) -> str:
     if response.headers.get("content-encoding", "identity").lower() != "identity":
         raise Refused("compressed although asked not to be")
+    return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+def _read_html(url: str, response: httpx.Response, policy: FetchPolicy, deadline: float) -> Page:
+    kind = _declared_type(response)
+    if kind not in HTML_TYPES:
+        raise Refused(f"not HTML ({kind or 'no type'})")
     body = bytearray()
     for chunk in response.iter_raw():
         body += chunk
@@ -161,3 +186,19 @@ def _read(url: str, response: httpx.Response, policy: FetchPolicy, deadline: flo
         if time.monotonic() > deadline:
             raise Refused("took longer than the deadline")
     return Page(url, kind, response.charset_encoding, bytes(body))
+
+
+def _read_whole(url: str, response: httpx.Response, policy: FetchPolicy, deadline: float) -> Page:
+    kind = _declared_type(response)
+    limit = policy.max_image_bytes
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(f"larger than {limit} bytes ({declared})")
+    body = bytearray()
+    for chunk in response.iter_raw():
+        body += chunk
+        if len(body) > limit:
+            raise Refused(f"larger than {limit} bytes")
+        if time.monotonic() > deadline:
+            raise Refused("took longer than the deadline")
+    return Page(url, kind, None, bytes(body))

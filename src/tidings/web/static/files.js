@@ -96,9 +96,16 @@
       const files = event.clipboardData ? [...event.clipboardData.files] : [];
       if (files.length) { event.preventDefault(); addAll(files); }
     });
-    form.addEventListener("dragover", (event) => { event.preventDefault(); form.classList.add("dropping"); });
+    // Only files are taken over: text dragged into the message box lands there as usual.
+    const carriesFiles = (event) => Boolean(event.dataTransfer && [...event.dataTransfer.types].includes("Files"));
+    form.addEventListener("dragover", (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      form.classList.add("dropping");
+    });
     form.addEventListener("dragleave", () => form.classList.remove("dropping"));
     form.addEventListener("drop", (event) => {
+      if (!carriesFiles(event)) return;
       event.preventDefault();
       form.classList.remove("dropping");
       addAll(event.dataTransfer ? event.dataTransfer.files : []);

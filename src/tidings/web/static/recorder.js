@@ -1,5 +1,6 @@
 // The composer's recorder: a voice note, a camera video or the screen (with or
-// without the microphone). It uploads while it records: the recorder hands over a
+// without the microphone, with or without the camera in a round bubble, see
+// overlay.js). It uploads while it records: the recorder hands over a
 // piece every second and each is appended in order to an upload of unknown length,
 // so a long recording is on the server when Stop is pressed; a chunk that fails is
 // sent again from the offset HEAD reports. Stop declares the length, which
@@ -19,7 +20,9 @@
   for (const button of panel.querySelectorAll("[data-recorder-action]")) {
     buttons[button.dataset.recorderAction] = button;
   }
-  const NAMES = {audio: "Voice note", camera: "Video", screen: "Screen recording"};
+  const NAMES = {
+    audio: "Voice note", camera: "Video", screen: "Screen recording", "screen-camera": "Screen recording",
+  };
   const SLICE_MS = 1000;
   const RETRIES = 5;
   const CHUNK = 4 * 1024 * 1024;
@@ -44,6 +47,7 @@
     if (kind === "audio") return navigator.mediaDevices.getUserMedia({audio: true});
     if (kind === "camera") return navigator.mediaDevices.getUserMedia({audio: true, video: true});
     const screen = await navigator.mediaDevices.getDisplayMedia({video: true, audio: false});
+    if (kind === "screen-camera") return window.TidingsOverlay.withCamera(screen, withMic);
     if (!withMic) return screen;
     const mic = await navigator.mediaDevices.getUserMedia({audio: true});
     return new MediaStream([...screen.getVideoTracks(), ...mic.getAudioTracks()]);
@@ -156,6 +160,7 @@
 
   function stop(s) {
     for (const track of s.stream.getTracks()) track.stop();
+    if (s.stream.release) s.stream.release();  // a composite's sources (overlay.js)
     live.srcObject = null;
     live.hidden = true;
   }
@@ -255,7 +260,7 @@
     return;
   }
   for (const button of composer.querySelectorAll("[data-record]")) {
-    if (button.dataset.record === "screen" && !devices.getDisplayMedia) button.hidden = true;
+    if (button.dataset.record.startsWith("screen") && !devices.getDisplayMedia) button.hidden = true;
     button.addEventListener("click", () => {
       if (group) group.open = false;  // the menu folds away once a recording starts
       begin(button.dataset.record);

@@ -7,6 +7,7 @@ import stat
 import threading
 
 import httpx
+from websockets.sync.client import connect
 from websockets.sync.server import ServerConnection, serve
 
 from tests.cli.terminal import Cli, login, one_error
@@ -103,6 +104,30 @@ def test_tail_prints_events_from_the_start(cli: Cli, team: Team) -> None:
     assert events[0]["type"] == "member.created"
     lines = cli("tail", "--count", "1", "--since", "0").stdout.splitlines()
     assert lines == [f"{events[0]['id']}  member.created  @owner Olive Owner"]
+
+
+def test_tail_follows_a_public_channel_not_joined_only_when_named(cli: Cli, team: Team) -> None:
+    made = team.owner.post("/channels", json={"name": "radio", "member_ids": [team.admin.id]})
+    assert made.status_code == 201, made.text
+    general = team.channel_id("general")
+    url = team.server.url.replace("http://", "ws://")
+    with connect(f"{url}/api/v1/events?token={team.admin.token}") as admin:
+        on_air = team.owner.post(
+            f"/channels/{made.json()['id']}/topics", json={"title": "on air", "body": "hi"}
+        )
+        assert on_air.status_code == 201, on_air.text
+        first = json.loads(admin.recv(timeout=5))
+    assert first["type"] == "topic.created" and first["data"]["title"] == "on air"
+    team.owner.post(f"/channels/{general}/topics", json={"title": "in general", "body": "hi"})
+    login(cli, team, team.member)
+    since = str(first["id"] - 1)
+    joined_only = cli("tail", "--since", since, "--count", "1", "--json")
+    assert json.loads(joined_only.stdout)["data"]["title"] == "in general"
+    named = cli("tail", "--since", since, "--count", "1", "--json", "--channel", "#radio")
+    assert json.loads(named.stdout)["data"]["title"] == "on air"
+    unknown = cli("tail", "--channel", "nowhere")
+    assert unknown.exit_code != 0
+    assert one_error(unknown) == "error: no channel #nowhere (see: tidings channels)"
 
 
 def test_tail_resumes_after_the_last_event_when_the_connection_drops(cli: Cli, tmp_path) -> None:

@@ -93,6 +93,50 @@ def test_each_socket_gets_only_what_its_member_may_see_in_order(team: Team) -> N
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
 
+def test_a_public_channel_reaches_its_members_and_those_viewing_it_not_everyone(
+    team: Team,
+) -> None:
+    made = team.owner.post(
+        "/channels", json={"name": "news", "is_private": False, "member_ids": [team.admin.id]}
+    )
+    assert made.status_code == 201, made.text
+    news = int(made.json()["id"])
+    with (
+        connect(ws_url(team, team.admin)) as joined,
+        connect(ws_url(team, team.member)) as elsewhere,
+        connect(ws_url(team, team.member) + f"&view={news}") as viewing,
+        connect(ws_url(team, team.guest) + f"&view={news}") as guest,
+        connect(ws_url(team, team.member)) as switching,
+    ):
+        time.sleep(0.2)
+        first = new_topic(team.owner, news, "first", "hello")
+        seen_by_joined = [receive(joined)]  # dispatched to every stream by now
+        switching.send(json.dumps({"type": "view", "channel_ids": [news]}))
+        switching.send("ping")  # answered after the view is applied: the order holds
+        assert receive(switching) == {"type": "pong"}
+        second = new_topic(team.owner, news, "second", "again")
+
+        def topics(ws: ClientConnection) -> list[int]:
+            return [e["data"]["id"] for e in drain(ws) if e["type"] == "topic.created"]
+
+        assert seen_by_joined[0] is not None and seen_by_joined[0]["type"] == "topic.created"
+        assert [seen_by_joined[0]["data"]["id"], *topics(joined)] == [first["id"], second["id"]]
+        assert topics(viewing) == [first["id"], second["id"]]
+        assert topics(elsewhere) == []  # the Inbox and counts tell them, not the stream
+        assert topics(guest) == []  # a guest cannot read a channel they are not in
+        assert topics(switching) == [second["id"]]
+
+
+def test_a_bad_view_is_refused_like_a_bad_since(team: Team) -> None:
+    assert _closed_with(ws_url(team, team.member) + "&view=one,two")[0] == 4400
+    answer = httpx.get(
+        f"{team.server.url}/api/v1/events",
+        params={"token": team.member.token, "view": ",".join(str(i) for i in range(1, 60))},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_input"
+
+
 def test_joining_a_private_channel_starts_its_events(team: Team) -> None:
     secret = private_channel(team)
     with connect(ws_url(team, team.member)) as member_ws:

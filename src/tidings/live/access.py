@@ -92,7 +92,11 @@ class WorkspaceAccess:
         audience: str,
         channel_id: int | None,
         member_ids: frozenset[int],
+        viewing: frozenset[int] = frozenset(),
     ) -> bool:
+        """``viewing``: the channels the stream's client has open. A public channel's
+        events go to its members and to those viewing it, not to every connected
+        member of the workspace (the others see them in counts and the Inbox)."""
         if member_id in member_ids:
             return True
         role = self.roles.get(member_id)
@@ -110,5 +114,5 @@ class WorkspaceAccess:
                 return False
             if member_id in access.member_ids:
                 return True
-            return not access.is_private and role != "guest"
+            return channel_id in viewing and not access.is_private and role != "guest"
         return False

@@ -62,6 +62,7 @@ class Delivered:
 class Subscriber:
     actor: Actor
     token_hash: str = ""
+    viewing: frozenset[int] = frozenset()  # public channels open in the client
     queue: asyncio.Queue[Delivered | None] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_LIMIT)
     )
@@ -203,7 +204,9 @@ class Feed:
         audience, channel_id, member_ids = _audience(row)
         item = Delivered.of(row)
         for sub in list(self.subscribers):
-            if self.access.may_receive(sub.actor.member_id, audience, channel_id, member_ids):
+            if self.access.may_receive(
+                sub.actor.member_id, audience, channel_id, member_ids, sub.viewing
+            ):
                 sub.offer(item)
         if self.hub.on_delivered is not None:
             self.hub.on_delivered(row.created_at, self.hub.db.clock.now())
@@ -226,7 +229,9 @@ class Feed:
 
     def visible(self, sub: Subscriber, row: Any) -> bool:
         audience, channel_id, member_ids = _audience(row)
-        return self.access.may_receive(sub.actor.member_id, audience, channel_id, member_ids)
+        return self.access.may_receive(
+            sub.actor.member_id, audience, channel_id, member_ids, sub.viewing
+        )
 
 
 class Hub:
@@ -285,14 +290,20 @@ class Hub:
                 feed.task = asyncio.create_task(feed.run(), name=f"feed-{workspace_id}")
         return feed
 
-    async def subscribe(self, actor: Actor, since: int | None, token_hash: str = "") -> Subscriber:
+    async def subscribe(
+        self,
+        actor: Actor,
+        since: int | None,
+        token_hash: str = "",
+        viewing: frozenset[int] = frozenset(),
+    ) -> Subscriber:
         """A subscriber that receives every visible event after ``since``, in order.
 
         If ``since`` is older than the retained log (or newer than its head),
         the first item is a ``reset`` event: the client must refetch state.
         """
         feed = await self._feed(actor.workspace_id)
-        sub = Subscriber(actor, token_hash)
+        sub = Subscriber(actor, token_hash, viewing)
         feed.subscribers.add(sub)
         oldest, head = await self.db.aread(lambda c: _log_bounds(c, actor.workspace_id))
         if since is None:

@@ -19,7 +19,7 @@ from starlette.responses import StreamingResponse
 from tidings.api.authn import bearer, digest_of
 from tidings.api.deps import authenticate, client_address, services
 from tidings.api.metrics import STREAMS
-from tidings.errors import TidingsError
+from tidings.errors import InvalidInput, TidingsError
 from tidings.live.hub import Delivered, Subscriber
 from tidings.web.session import session_token
 
@@ -71,6 +71,29 @@ def _since(value: str | None) -> int | None:
     return since
 
 
+MAX_VIEWING = 50
+
+
+def _viewing(value: str | None) -> frozenset[int]:
+    """``view=3,17``: the public channels the client has open (their events come even
+    to members who have not joined them)."""
+    if not value:
+        return frozenset()
+    try:
+        ids = frozenset(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise InvalidInput("view must list channel ids: view=3,17", field="view") from None
+    return _checked_viewing(ids)
+
+
+def _checked_viewing(ids: frozenset[int]) -> frozenset[int]:
+    if len(ids) > MAX_VIEWING:
+        raise InvalidInput(f"view lists at most {MAX_VIEWING} channels", field="view")
+    if any(i < 1 for i in ids):
+        raise InvalidInput("view must list channel ids: view=3,17", field="view")
+    return ids
+
+
 async def _next(sub: Subscriber, heartbeat: float) -> Delivered | None | bytes:
     # wait_for costs a task and a timer per call: only pay it when the queue is empty.
     if not sub.queue.empty():
@@ -98,13 +121,20 @@ async def events_sse(
         None, pattern=r"^\d{0,19}$", description="Resume after this event id"
     ),
     token: str | None = Query(None, description="Bearer token, for clients without headers"),
+    view: str | None = Query(
+        None,
+        pattern=r"^[0-9,]{0,600}$",
+        description="Public channels the client has open, comma-separated: their "
+        "events come even if the member has not joined them (channel members get "
+        "their channels' events anyway)",
+    ),
 ) -> StreamingResponse:
     """Server-Sent Events; ``id:`` carries the event id to resume from."""
     svc = services(request)
     token = _token(request)
     actor = await authenticate(svc, token, client_address(request))
     start = _since(since if since is not None else request.headers.get("last-event-id"))
-    sub = await svc.hub.subscribe(actor, start, digest_of(token))
+    sub = await svc.hub.subscribe(actor, start, digest_of(token), _viewing(view))
     heartbeat = svc.settings.heartbeat_seconds
 
     async def stream() -> AsyncIterator[bytes]:
@@ -146,12 +176,13 @@ async def events_ws(websocket: WebSocket) -> None:
             client_address(websocket),
         )
         since = _since(websocket.query_params.get("since"))
+        viewing = _viewing(websocket.query_params.get("view"))
     except TidingsError as exc:
         await _refuse(websocket, exc)
         return
     await websocket.accept(headers=[(b"x-tidings-node", svc.node.encode())])
-    sub = await svc.hub.subscribe(actor, since, digest_of(raw_token))
-    reader = asyncio.create_task(_drain_incoming(websocket))
+    sub = await svc.hub.subscribe(actor, since, digest_of(raw_token), viewing)
+    reader = asyncio.create_task(_drain_incoming(websocket, sub))
     STREAMS.inc()
     try:
         await _send_loop(websocket, sub, svc.settings.heartbeat_seconds, reader)
@@ -188,11 +219,30 @@ async def _send_loop(
         await websocket.send_text(HEARTBEAT_TEXT if isinstance(item, bytes) else item.text)
 
 
-async def _drain_incoming(websocket: WebSocket) -> None:
-    """Clients may send pings as text; anything else is ignored. Ends on close."""
+async def _drain_incoming(websocket: WebSocket, sub: Subscriber) -> None:
+    """Clients may send ``ping``, or ``{"type": "view", "channel_ids": [...]}`` to say
+    which public channels they now have open; anything else is ignored. Ends on close."""
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
-        if message.get("text") == "ping":
+        text = message.get("text")
+        if text == "ping":
             await websocket.send_text(orjson.dumps({"type": "pong"}).decode())
+        elif text and text.startswith("{"):
+            _view_message(sub, text)
+
+
+def _view_message(sub: Subscriber, text: str) -> None:
+    try:
+        body = orjson.loads(text)
+        if not isinstance(body, dict) or body.get("type") != "view":
+            return
+        ids = body.get("channel_ids")
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            return
+        sub.viewing = _checked_viewing(frozenset(ids))
+    except (orjson.JSONDecodeError, TidingsError):
+        return  # a malformed or oversized view changes nothing

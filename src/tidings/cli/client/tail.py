@@ -41,21 +41,34 @@ class _Names:
         return "direct" if data.get("conversation_id") else ""
 
 
+CHANNEL_OPTION = typer.Option(
+    [], "--channel", help="Also follow this public channel you have not joined (repeat)"
+)
+
+
 def tail(
     since: int = typer.Option(None, min=0, help="Resume after this event id (0: all kept)"),
     count: int = typer.Option(None, min=1, help="Exit after this many events"),
     as_json: bool = typer.Option(False, "--json", help="Print each event as one JSON line"),
+    view: list[str] = CHANNEL_OPTION,
 ) -> None:
-    """Follow the live events; on a dropped connection, reconnect and resume."""
+    """Follow the live events; on a dropped connection, reconnect and resume.
+    Public channels you have not joined are followed only when named with --channel."""
     profile = load_profile()
     names = _Names({}, {})
-    if not as_json:
+    viewing: list[int] = []
+    if view or not as_json:
         with Server(profile.url, profile.token) as server:
             channels = {c["id"]: c["name"] for c in server.get("/channels")}
             names = _Names(people_by_id(server), channels)
+        by_name = {name: id_ for id_, name in channels.items()}
+        for wanted in view:
+            if wanted.lstrip("#") not in by_name:
+                raise TidingsError(f"no channel #{wanted.lstrip('#')} (see: tidings channels)")
+            viewing.append(by_name[wanted.lstrip("#")])
     show = _show_json if as_json else lambda raw, event: _show_line(event, names)
     with suppress(KeyboardInterrupt):  # Ctrl-C is how one stops following
-        _follow(profile, since, count, show)
+        _follow(profile, since, count, show, viewing)
 
 
 def _show_json(raw: str | bytes, _event: dict[str, Any]) -> None:
@@ -96,13 +109,14 @@ def _follow(
     since: int | None,
     count: int | None,
     show: Callable[[str | bytes, dict[str, Any]], None],
+    viewing: list[int] | None = None,
 ) -> None:
     from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
     seen, delay, connected = 0, BACKOFF_FIRST, False
     while True:
         try:
-            with _connect(profile, since) as stream:
+            with _connect(profile, since, viewing or []) as stream:
                 connected = True
                 for raw in stream:
                     delay = BACKOFF_FIRST
@@ -130,13 +144,18 @@ def _follow(
         delay = min(delay * 2, BACKOFF_MAX)
 
 
-def _connect(profile: Profile, since: int | None) -> Any:
+def _connect(profile: Profile, since: int | None, viewing: list[int]) -> Any:
+    from urllib.parse import urlencode
+
     from websockets.sync.client import connect
 
     scheme, _, rest = profile.url.partition("://")
     uri = f"{'wss' if scheme == 'https' else 'ws'}://{rest}{API}/events"
-    if since is not None:
-        uri += f"?since={since}"
+    query = {"since": since} if since is not None else {}
+    if viewing:
+        query["view"] = ",".join(map(str, viewing))  # type: ignore[assignment]
+    if query:
+        uri += "?" + urlencode(query)
     headers = {"Authorization": f"Bearer {profile.token}"}
     return connect(uri, additional_headers=headers, open_timeout=10, close_timeout=2)
 

@@ -104,7 +104,10 @@ const live = {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?since=${this.since}`);
+    // A public channel's events come to its members, and to whoever has it open.
+    const channel = document.querySelector(".page-head[data-channel]")?.dataset.channel;
+    const view = channel ? `&view=${channel}` : "";
+    const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?since=${this.since}${view}`);
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.attempts = 0;

@@ -19,6 +19,7 @@ from typing import Any, cast
 import httpx
 import pytest
 from sqlalchemy import select
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.api.test_metrics import scrape, value
@@ -187,3 +188,20 @@ def test_a_killed_process_loses_nothing_acknowledged_and_comes_back(
             if not (cursor := page["next_cursor"]):
                 break
     assert set(acknowledged) <= stored
+
+
+def test_a_token_revoked_in_one_process_ends_its_stream_in_the_other_within_a_second(
+    workers: Workers, team: Team
+) -> None:
+    made = team.member.post("/tokens", json={"name": "stream"}).json()
+    with ExitStack() as stack:
+        streams = socket_on_each_process(stack, workers, made["token"])
+        time.sleep(0.2)
+        with fresh_client(team, team.member.token) as client:  # reaches either process
+            assert client.delete(f"/tokens/{made['id']}").status_code == 200
+        revoked_at = time.monotonic()
+        for node, ws in streams.items():  # the stream in each process ends, this one too
+            with pytest.raises(ConnectionClosed):
+                while time.monotonic() - revoked_at < 5:
+                    ws.recv(timeout=5)
+            assert time.monotonic() - revoked_at < 1.0, node

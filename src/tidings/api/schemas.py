@@ -379,6 +379,15 @@ class Attachment(BaseModel):
     url: str = Field(description="Download (authenticated; Range supported)")
     thumbnail_url: str | None
     has_thumbnail: bool
+    processing: Literal["pending", "ready", "failed"] = Field(
+        "ready", description="Clips: pending until probed, postered and made playable"
+    )
+    poster_url: str | None = Field(None, description="A video's poster frame (JPEG)")
+    playable_url: str | None = Field(
+        None, description="Clips: the browser-playable rendition, or the original"
+    )
+    has_transcript: bool = False
+    transcript_url: str | None = Field(None, description="Clips with a finished transcript")
 
 
 class Message(BaseModel):
@@ -496,6 +505,26 @@ class SearchHit(BaseModel):
     snippet: str = Field(description="HTML-escaped text with <mark> around matches")
     topic_title: str | None
     channel_name: str | None
+    file_id: int | None = Field(
+        None, description="The clip whose transcript matched, if the match was spoken"
+    )
+    clip_at_ms: int | None = Field(
+        None, description="Where in that clip the first matching segment starts"
+    )
+
+
+class TranscriptSegment(BaseModel):
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+class Transcript(BaseModel):
+    state: Literal["pending", "done", "failed", "none"]
+    engine: str
+    language: str
+    text: str
+    segments: list[TranscriptSegment]
 
 
 class SearchPage(BaseModel):
@@ -973,6 +1002,9 @@ class AltTextIn(In):
 class FileLink(BaseModel):
     url: str = Field(description="Works without a token until expires_at")
     thumbnail_url: str | None
+    poster_url: str | None = None
+    playable_url: str | None = None
+    transcript_url: str | None = None
     expires_at: str
 
 

@@ -1,0 +1,51 @@
+"""Whether this node transcribes clips, and with which engine.
+
+Read once when a node starts (``attach``), hung on the database by its write
+engine as ``tidings.unfurl.setup`` does, so that the processing job can tell
+whether to ask for a transcript and the transcription job which engine to use.
+The engine itself (a loaded speech model) is made on first use, in the worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from tidings.config import Settings
+from tidings.media.transcribe import OFF, Engine, engine_named
+
+
+@dataclass
+class SpeechSetup:
+    engine_name: str
+    model_dir: Path | None
+    _engine: Engine | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def engine(self) -> Engine | None:
+        """The engine, loaded once; raises ``TranscriptionUnavailable`` if it cannot run."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = engine_named(self.engine_name, self.model_dir)
+            return self._engine
+
+
+_setups: WeakKeyDictionary[Any, SpeechSetup] = WeakKeyDictionary()
+
+
+def attach(db: Any, settings: Settings) -> None:
+    """Turn transcription on for ``db`` with the configured engine, or off."""
+    if settings.transcription_engine == OFF:
+        _setups.pop(db.write_engine, None)
+    else:
+        _setups[db.write_engine] = SpeechSetup(
+            settings.transcription_engine, settings.transcription_model_dir
+        )
+
+
+def speech_for(engine: Any) -> SpeechSetup | None:
+    """The setup of the database ``engine`` writes to; ``None`` while transcription is off."""
+    return _setups.get(engine)

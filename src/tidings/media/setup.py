@@ -49,3 +49,9 @@ def attach(db: Any, settings: Settings) -> None:
 def speech_for(engine: Any) -> SpeechSetup | None:
     """The setup of the database ``engine`` writes to; ``None`` while transcription is off."""
     return _setups.get(engine)
+
+
+def use_engine(db: Any, engine: Engine) -> None:
+    """Transcribe with ``engine`` (anything with the ``Engine`` interface) on ``db``:
+    for a program that embeds Tidings with an engine of its own."""
+    _setups[db.write_engine] = SpeechSetup(engine.name, None, engine)

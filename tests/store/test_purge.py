@@ -24,10 +24,10 @@ from tidings.actions.uploads import Limits, finish_upload, start_upload
 from tidings.clock import FrozenClock
 from tidings.core.search_query import parse_search_query
 from tidings.ingest import check_and_store
-from tidings.store.blobs import LocalBlobs, attach
-from tidings.store.database import Database
 from tidings.media.setup import use_engine
 from tidings.media.transcribe import Segment
+from tidings.store.blobs import LocalBlobs, attach
+from tidings.store.database import Database
 from tidings.store.models import transcript_segments
 from tidings.store.search import search_messages
 

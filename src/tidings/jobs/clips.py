@@ -21,6 +21,7 @@ from tidings.ingest import sha256_of
 from tidings.jobs.registry import handler, preparer
 from tidings.media import MediaFailed, MediaTooLarge, UnsupportedMedia
 from tidings.media.convert import normalize, poster_frame
+from tidings.media.lines import as_lines
 from tidings.media.playable import broadly_playable
 from tidings.media.probe import probe
 from tidings.media.setup import speech_for
@@ -139,8 +140,7 @@ def _put(store: BlobStore, path: Path) -> str:
 def _heard(transcript: Any) -> dict[str, Any]:
     segments = [
         {"start_ms": s.start_ms, "end_ms": s.end_ms, "text": s.text}
-        for s in transcript.segments
-        if s.text
+        for s in as_lines(transcript.segments)
     ]
     if not segments:
         return {"none": "No speech was heard"}

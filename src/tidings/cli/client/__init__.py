@@ -21,6 +21,7 @@ from tidings.cli.client.notifications import notifications
 from tidings.cli.client.owed import owed_app
 from tidings.cli.client.post import post
 from tidings.cli.client.tail import tail
+from tidings.cli.client.transcripts import file_app
 
 __all__ = ["PROFILE_ENV", "Server", "register"]
 
@@ -47,3 +48,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(forkout_app, name="forkout")
     app.add_typer(later_app, name="later")
     app.add_typer(scheduled_app, name="scheduled")
+    app.add_typer(file_app, name="file")

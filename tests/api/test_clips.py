@@ -19,9 +19,12 @@ from sqlalchemy import select
 from tests.api.test_files import blob_files, post_with, upload
 from tests.media.conftest import SAMPLE, make
 from tests.support import LiveServer, Team, database_url_for, make_team, server_settings
+from tidings.actions.digests import build
 from tidings.clock import FrozenClock
+from tidings.core.roles import Actor, Role
+from tidings.digest_email import digest_email
 from tidings.jobs import Worker
-from tidings.store.models import events, jobs
+from tidings.store.models import events, jobs, members
 
 pytestmark = pytest.mark.usefixtures("ffmpeg_installed")
 
@@ -268,3 +271,40 @@ def test_other_files_have_no_clip_parts(team: Team) -> None:
     assert file["processing"] == "ready" and file["playable_url"] is None
     assert team.owner.get(f"/files/{file['id']}/playable").status_code == 404
     assert team.owner.get(f"/files/{file['id']}/transcript").json()["state"] == "none"
+
+
+def test_catch_up_and_the_digest_link_to_new_clips_with_their_first_words(
+    team: Team, clips_server: LiveServer, clock: FrozenClock
+) -> None:
+    pytest.importorskip("pocketsphinx")
+    since = clock.now() - timedelta(minutes=1)
+    sent = post_with(team, team.member, [upload(team.member, SAMPLE.read_bytes(), "v.wav")["id"]])
+    file_id = sent["attachments"][0]["id"]
+    run_jobs(clips_server)
+    found = team.owner.get("/catchup", params={"since": since.isoformat()}).json()
+    (clip,) = [k for k in found["clips"] if k["file_id"] == file_id]
+    assert found["counts"]["clips"] >= 1
+    assert clip["message_id"] == sent["id"] and clip["kind"] == "audio"
+    assert clip["first_words"].startswith("please") and abs(clip["duration_ms"] - 6633) < 50
+    assert file_id not in [k["file_id"] for k in team.guest.get("/catchup").json()["clips"]]
+
+    workspace_id = clips_server.db.read(
+        lambda c: c.execute(
+            select(members.c.workspace_id).where(members.c.id == team.owner.id)
+        ).scalar_one()
+    )
+    owner = Actor(team.owner.id, workspace_id, Role.OWNER, team.owner.handle)
+    content = clips_server.db.write(lambda tx: build(tx, owner, since))
+    assert "new clips" in content["headline"]
+    mail = digest_email(
+        content,
+        to="o@x.test",
+        name="Olive",
+        sender="t@x.test",
+        base="https://t.test",
+        unsubscribe="https://t.test/u",
+    )
+    text = mail.get_body(("plain",)).get_content()
+    assert "New clips (1)" in text
+    assert f"https://t.test/t/{sent['topic_id']}?file={file_id}&at=0#m{sent['id']}" in text
+    assert "voice note v.wav: “please" in text

@@ -746,12 +746,27 @@ class CatchupTopic(BaseModel):
     )
 
 
+class CatchupClip(BaseModel):
+    file_id: int
+    message_id: int
+    author_id: int
+    author_name: str
+    topic_id: int | None
+    conversation_id: int | None
+    created_at: str
+    filename: str
+    kind: Literal["audio", "video"]
+    duration_ms: int | None
+    first_words: str = Field(description="The transcript's opening words, or empty")
+
+
 class CatchupCounts(BaseModel):
     owed: int
     asks: int
     urgent: int
     mentions: int
     topics: int
+    clips: int = 0
 
 
 class Catchup(BaseModel):
@@ -762,6 +777,9 @@ class Catchup(BaseModel):
     urgent: list[CatchupMessage]
     mentions: list[CatchupMessage]
     topics: list[CatchupTopic]
+    clips: list[CatchupClip] = Field(
+        default_factory=list, description="Voice notes and video clips posted by others"
+    )
     counts: CatchupCounts
 
 

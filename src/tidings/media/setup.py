@@ -8,6 +8,8 @@ The engine itself (a loaded speech model) is made on first use, in the worker.
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,9 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from tidings.config import Settings
-from tidings.media.transcribe import OFF, Engine, engine_named
+from tidings.media.transcribe import FASTER_WHISPER, OFF, POCKETSPHINX, Engine, engine_named
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,13 +41,31 @@ _setups: WeakKeyDictionary[Any, SpeechSetup] = WeakKeyDictionary()
 
 
 def attach(db: Any, settings: Settings) -> None:
-    """Turn transcription on for ``db`` with the configured engine, or off."""
-    if settings.transcription_engine == OFF:
+    """Turn transcription on for ``db`` with the configured engine, or off. An engine
+    that cannot run here (its package or model missing) is named in a warning now,
+    at start-up, and transcription stays off: the server runs without it."""
+    missing = cannot_run(settings.transcription_engine, settings.transcription_model_dir)
+    if missing:
+        log.warning("transcription is off: %s", missing)
+    if settings.transcription_engine == OFF or missing:
         _setups.pop(db.write_engine, None)
     else:
         _setups[db.write_engine] = SpeechSetup(
             settings.transcription_engine, settings.transcription_model_dir
         )
+
+
+def cannot_run(name: str, model_dir: Path | None) -> str | None:
+    """Why the engine ``name`` cannot run on this server, checked without loading it."""
+    if name == POCKETSPHINX and importlib.util.find_spec("pocketsphinx") is None:
+        return "PocketSphinx is not installed: pip install 'tidings[transcribe]'"
+    if name != FASTER_WHISPER:
+        return None
+    if model_dir is None or not (Path(model_dir) / "model.bin").is_file():
+        return f"faster-whisper needs a model directory holding model.bin, not {model_dir}"
+    if importlib.util.find_spec("faster_whisper") is None:
+        return "faster-whisper is not installed: pip install faster-whisper"
+    return None
 
 
 def speech_for(engine: Any) -> SpeechSetup | None:

@@ -84,7 +84,7 @@ def record_processing(tx: Tx, digest: str, made: Mapping[str, Any]) -> int:
     return len(ids)
 
 
-def _pending_attachments(tx: Tx, digest: str) -> list[Mapping[str, Any]]:
+def _pending_attachments(tx: Tx, digest: str) -> list[Any]:
     return list(
         tx.conn.execute(
             select(attachments.c.id, attachments.c.message_id, attachments.c.workspace_id).where(

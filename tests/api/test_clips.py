@@ -308,3 +308,44 @@ def test_catch_up_and_the_digest_link_to_new_clips_with_their_first_words(
     assert "New clips (1)" in text
     assert f"https://t.test/t/{sent['topic_id']}?file={file_id}&at=0#m{sent['id']}" in text
     assert "voice note v.wav: “please" in text
+
+
+def test_a_clip_deleted_before_its_job_ran_leaves_no_files_behind(
+    team: Team, clips_server: LiveServer, tmp_path: Path
+) -> None:
+    before = set(blob_files(clips_server))
+    fresh = make(
+        tmp_path / "gone.webm",
+        *("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1"),
+        *("-c:v", "libvpx", "-deadline", "realtime"),
+    ).read_bytes()
+    message = post_with(team, team.member, [upload(team.member, fresh, "gone.webm")["id"]])
+    deleted = team.member.delete(f"/messages/{message['id']}", params={"delete_files": "true"})
+    assert deleted.is_success, deleted.text
+    run_jobs(clips_server)
+    assert set(blob_files(clips_server)) == before
+
+
+def test_what_a_job_made_for_a_clip_deleted_meanwhile_is_deleted_too(
+    team: Team, clips_server: LiveServer, tmp_path: Path
+) -> None:
+    from tidings.actions.clips import PROCESS, record_processing
+    from tidings.jobs.clips import process
+    from tidings.store.jobs import Job
+
+    before = set(blob_files(clips_server))
+    fresh = make(
+        tmp_path / "meanwhile.webm",
+        *("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1.5"),
+        *("-c:v", "libvpx", "-deadline", "realtime"),
+    ).read_bytes()
+    done = upload(team.member, fresh, "meanwhile.webm")
+    message = post_with(team, team.member, [done["id"]])
+    payload = {"file_id": message["attachments"][0]["id"], "sha256": done["sha256"]}
+    job = Job(0, PROCESS, {**payload, "kind": "video"}, None, datetime.now(UTC), 1, 5, None)
+    made = process(clips_server.db, job)  # the slow step, outside any transaction
+    assert made["poster"] and made["rendition"]
+    assert len(set(blob_files(clips_server)) - before) == 3, "the clip, its poster, rendition"
+    team.member.delete(f"/messages/{message['id']}", params={"delete_files": "true"})
+    assert clips_server.db.write(lambda tx: record_processing(tx, done["sha256"], made)) == 0
+    assert set(blob_files(clips_server)) == before

@@ -64,10 +64,15 @@ def record_processing(tx: Tx, digest: str, made: Mapping[str, Any]) -> int:
     attachment of those bytes still pending becomes ready (or failed). Returns how
     many attachments changed."""
     pending = _pending_attachments(tx, digest)
-    outputs = [made[k][0] for k in (POSTER, RENDITION) if made.get(k)]
-    if not pending:
-        release(tx, outputs)  # nothing waits for them: made for bytes that are gone
-        return 0
+    if pending:
+        _mark(tx, digest, pending, made)
+    # What this attempt stored and no row names now (the clip went meanwhile, or an
+    # equal file's job recorded its own first) is deleted after commit.
+    release(tx, [made[k][0] for k in (POSTER, RENDITION) if made.get(k)])
+    return len(pending)
+
+
+def _mark(tx: Tx, digest: str, pending: list[Any], made: Mapping[str, Any]) -> None:
     if made.get("failed"):
         log.warning("could not process the clip %s: %s", digest, made["failed"])
         changes: dict[str, Any] = {"processing": FAILED}
@@ -81,7 +86,6 @@ def record_processing(tx: Tx, digest: str, made: Mapping[str, Any]) -> int:
     if not made.get("failed"):
         request_transcript(tx, digest, pending[0]["workspace_id"])
     announce(tx, {row["message_id"] for row in pending})
-    return len(ids)
 
 
 def _pending_attachments(tx: Tx, digest: str) -> list[Any]:

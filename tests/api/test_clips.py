@@ -169,7 +169,7 @@ def test_equal_clips_share_what_was_made_and_a_retry_changes_nothing(
 
 
 def test_a_voice_note_in_wav_plays_as_it_is_and_gets_a_searchable_transcript(
-    team: Team, clips_server: LiveServer
+    team: Team, clips_server: LiveServer, clock: FrozenClock
 ) -> None:
     pytest.importorskip("pocketsphinx")
     data = SAMPLE.read_bytes()
@@ -192,6 +192,15 @@ def test_a_voice_note_in_wav_plays_as_it_is_and_gets_a_searchable_transcript(
     assert {"quarterly", "friday"} <= set(transcript["text"].split())
     friday = next(s for s in transcript["segments"] if "friday" in s["text"])
     assert 0 <= friday["start_ms"] < friday["end_ms"] <= 7000
+    # A signed link to the transcript works for ten minutes, for its member only.
+    link = team.member.get(f"/files/{file_id}/link").json()
+    anonymous = _anonymous(clips_server)
+    assert anonymous.get(link["transcript_url"]).json()["segments"] == transcript["segments"]
+    assert team.outsider.get(f"/files/{file_id}/transcript").status_code == 404
+    clock.advance(timedelta(minutes=11))
+    expired = anonymous.get(link["transcript_url"])
+    assert expired.status_code == 404 and "segments" not in expired.json()
+    anonymous.close()
 
     hits = team.owner.get("/search", params={"q": "friday"}).json()["items"]
     hit = next(h for h in hits if h["message"]["id"] == message["id"])

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.api.test_files import post_with, upload
 from tests.media.conftest import SAMPLE
 from tests.support import LiveServer, Team, database_url_for, make_team, server_settings
-from tests.web.conftest import Opener
+from tests.web.conftest import Opener, serious_violations
 from tidings.jobs import Worker
 
 pytest.importorskip("pocketsphinx")
@@ -78,6 +78,7 @@ def test_a_voice_note_gets_a_transcript_that_seeks_and_is_found(
     friday.click()
     near(page, start_ms / 1000)
     expect(friday).to_have_attribute("aria-current", "true")
+    assert serious_violations(page) == []
 
     found = open_browser(clip_server, team.owner)
     found.goto("/search?q=friday")

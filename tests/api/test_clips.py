@@ -358,3 +358,26 @@ def test_what_a_job_made_for_a_clip_deleted_meanwhile_is_deleted_too(
     team.member.delete(f"/messages/{message['id']}", params={"delete_files": "true"})
     assert clips_server.db.write(lambda tx: record_processing(tx, done["sha256"], made)) == 0
     assert set(blob_files(clips_server)) == before
+
+
+def test_a_webm_voice_note_gets_an_aac_rendition_without_a_poster(
+    team: Team, clips_server: LiveServer, tmp_path: Path
+) -> None:
+    voice = make(
+        tmp_path / "voice.webm",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:duration=2",
+        "-c:a",
+        "libopus",
+    ).read_bytes()
+    message = post_with(team, team.member, [upload(team.member, voice, "voice.webm")["id"]])
+    file_id = message["attachments"][0]["id"]
+    run_jobs(clips_server)
+    info = team.owner.get(f"/files/{file_id}/info").json()
+    assert info["kind"] == "audio" and info["processing"] == "ready", str(info)
+    assert abs(info["duration_ms"] - 2000) < 100 and info["poster_url"] is None
+    playable = team.owner.get(f"/files/{file_id}/playable")
+    assert playable.headers["Content-Type"] == "audio/mp4"
+    assert streams(playable.content, tmp_path) == {"audio": "aac"}

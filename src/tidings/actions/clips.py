@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from tidings.actions.blobs import release
+from tidings.core.files import Kind
 from tidings.media.setup import speech_for
 from tidings.store import jobs
 from tidings.store.clips import (
@@ -53,7 +54,6 @@ def queue_processing(tx: Tx, workspace_id: int, message_id: int) -> None:
             tx.now,
             {"file_id": file["id"], "sha256": file["sha256"], "kind": file["kind"]},
             workspace_id=workspace_id,
-            dedupe_key=f"process:{file['id']}",
         )
 
 
@@ -83,9 +83,28 @@ def _mark(tx: Tx, digest: str, pending: list[Any], made: Mapping[str, Any]) -> N
             changes.update(width=made["width"], height=made["height"])
     ids = [row["id"] for row in pending]
     tx.conn.execute(update(attachments).where(attachments.c.id.in_(ids)).values(**changes))
+    if made.get("has_video") is False:
+        _sound_only(tx, ids)
     if not made.get("failed"):
         request_transcript(tx, digest, pending[0]["workspace_id"])
     announce(tx, {row["message_id"] for row in pending})
+
+
+def _sound_only(tx: Tx, ids: list[int]) -> None:
+    """A WebM or MP4 holding only sound (a voice note from a browser) looks like video
+    by its first bytes; the probe knows better: it is audio, played as such."""
+    rows = tx.conn.execute(
+        select(attachments.c.id, attachments.c.content_type).where(
+            attachments.c.id.in_(ids), attachments.c.kind == Kind.VIDEO
+        )
+    ).all()
+    for file_id, content_type in rows:
+        sound = "audio/" + content_type.split("/", 1)[1]
+        tx.conn.execute(
+            update(attachments)
+            .where(attachments.c.id == file_id)
+            .values(kind=Kind.AUDIO, content_type=sound, width=None, height=None)
+        )
 
 
 def _pending_attachments(tx: Tx, digest: str) -> list[Any]:

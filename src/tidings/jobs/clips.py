@@ -32,6 +32,10 @@ from tidings.store.jobs import Job
 from tidings.store.tx import Tx
 
 
+class BytesMissing(Exception):
+    """The clip's bytes went (with its message) before the job ran."""
+
+
 @preparer(PROCESS)
 def process(db: Any, job: Job) -> dict[str, Any]:
     """Probe the clip; make what it lacks: a poster (video) and a rendition (when
@@ -80,7 +84,7 @@ def _outcome(
     try:
         with _local_copy(db, job.payload["sha256"]) as (store, source):
             return work(store, source)
-    except LookupError as exc:
+    except BytesMissing as exc:
         return {"failed": str(exc)}
     except UnsupportedMedia as exc:
         return {"none" if job.kind == TRANSCRIBE else "failed": str(exc)}
@@ -96,7 +100,7 @@ def _outcome(
 def _local_copy(db: Any, digest: str) -> Iterator[tuple[BlobStore, Path]]:
     store = store_for(db.write_engine)
     if store is None or not store.exists(digest):
-        raise LookupError("The file's bytes are missing")
+        raise BytesMissing("The file's bytes are missing")
     with tempfile.TemporaryDirectory(prefix="tidings-clip-") as folder:
         source = Path(folder) / "source"
         with source.open("wb") as out:
@@ -108,6 +112,7 @@ def _local_copy(db: Any, digest: str) -> Iterator[tuple[BlobStore, Path]]:
 def _made(store: BlobStore, source: Path, have: dict[str, str | None]) -> dict[str, Any]:
     info = probe(source)
     made: dict[str, Any] = {
+        "has_video": info.has_video,
         "duration_ms": info.duration_ms,
         "width": info.width if info.has_video else None,
         "height": info.height if info.has_video else None,

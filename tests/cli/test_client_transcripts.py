@@ -66,3 +66,15 @@ def test_a_file_you_cannot_read_is_not_found(cli: Cli, team: Team) -> None:
     login(cli, team, team.outsider)
     error = one_error(cli("file", "transcript", str(sent["attachments"][0]["id"])))
     assert "No such file" in error
+
+
+def test_catchup_lists_new_clips_with_their_first_words(
+    cli: Cli, team: Team, clip_server: LiveServer
+) -> None:
+    sent = post_with(team, team.member, [upload(team.member, SAMPLE.read_bytes(), "c.wav")["id"]])
+    Worker(clip_server.db).run_due()
+    Worker(clip_server.db).run_due()
+    login(cli, team, team.owner)
+    out = ok(cli("catchup"))
+    assert "New clips" in out
+    assert f"c.wav (file {sent['attachments'][0]['id']}): “please" in out

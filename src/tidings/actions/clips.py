@@ -78,7 +78,8 @@ def _mark(tx: Tx, digest: str, pending: list[Any], made: Mapping[str, Any]) -> N
         changes: dict[str, Any] = {"processing": FAILED}
     else:
         _record_derived(tx, digest, made)
-        changes = {"processing": READY, "duration_ms": made.get("duration_ms")}
+        duration = made.get("duration_ms") or _known_duration(tx, digest)
+        changes = {"processing": READY, "duration_ms": duration}
         if made.get("width"):
             changes.update(width=made["width"], height=made["height"])
     ids = [row["id"] for row in pending]
@@ -88,6 +89,16 @@ def _mark(tx: Tx, digest: str, pending: list[Any], made: Mapping[str, Any]) -> N
     if not made.get("failed"):
         request_transcript(tx, digest, pending[0]["workspace_id"])
     announce(tx, {row["message_id"] for row in pending})
+
+
+def _known_duration(tx: Tx, digest: str) -> int | None:
+    """An equal file's duration, measured on its rendition when its header had none
+    (as in MediaRecorder's WebM); this job found the rendition made and did not."""
+    return tx.conn.execute(
+        select(attachments.c.duration_ms)
+        .where(attachments.c.sha256 == digest, attachments.c.duration_ms.is_not(None))
+        .limit(1)
+    ).scalar()
 
 
 def _sound_only(tx: Tx, ids: list[int]) -> None:

@@ -36,6 +36,9 @@ def _lines(content: dict[str, Any], base: str) -> list[tuple[str, list[tuple[str
                 text += f"; decided: {t['decisions'][-1]['excerpt']}"
             items.append((text, f"{base}/t/{t['topic_id']}"))
         sections.append((f"Active topics you follow ({len(items)})", items))
+    if found.get("clips"):
+        items = [(_clip_title(k), base + _clip_place(k)) for k in found["clips"]]
+        sections.append((f"New clips ({len(items)})", items))
     if content["unread"]:
         items = [(_unread_title(u), base + _unread_place(u)) for u in content["unread"]]
         sections.append((f"Still unread ({len(items)})", items))
@@ -46,6 +49,17 @@ def _place(message: dict[str, Any]) -> str:
     if message.get("topic_id"):
         return f"/t/{message['topic_id']}#m{message['id']}"
     return f"/dm/{message['conversation_id']}#m{message['id']}"
+
+
+def _clip_title(clip: dict[str, Any]) -> str:
+    what = "voice note" if clip["kind"] == "audio" else "video"
+    said = f": “{clip['first_words']}”" if clip["first_words"] else ""
+    return f"{clip['author_name']}, {what} {clip['filename']}{said}"
+
+
+def _clip_place(clip: dict[str, Any]) -> str:
+    where = f"/t/{clip['topic_id']}" if clip["topic_id"] else f"/dm/{clip['conversation_id']}"
+    return f"{where}?file={clip['file_id']}&at=0#m{clip['message_id']}"
 
 
 def _unread_title(entry: dict[str, Any]) -> str:

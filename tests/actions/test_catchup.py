@@ -76,7 +76,14 @@ def test_sections_are_ranked_owed_asks_urgent_mentions_then_busiest_topics(crew:
     assert first["most_reacted"]["reactions"] == 2
     assert [d["id"] for d in first["decisions"]] == [decided["id"], ticked["id"]]
     assert [t["topic_id"] for t in rest] == [quiet["id"]]  # followed, as she was mentioned
-    assert found["counts"] == {"owed": 2, "asks": 1, "urgent": 1, "mentions": 1, "topics": 2}
+    assert found["counts"] == {
+        "owed": 2,
+        "asks": 1,
+        "urgent": 1,
+        "mentions": 1,
+        "topics": 2,
+        "clips": 0,
+    }
 
 
 def test_one_check_mark_is_not_a_decision_but_the_words_are() -> None:

@@ -30,7 +30,14 @@ def test_catchup_lists_what_was_asked_and_mentioned_since(team: Team) -> None:
     assert [m["id"] for m in body["mentions"]] == [message_id]
     assert [e["message_id"] for e in body["owed"]] == [message_id]
     assert body["topics"][0]["title"] == "Rota" and body["topics"][0]["message_count"] == 1
-    assert body["counts"] == {"owed": 1, "asks": 1, "urgent": 0, "mentions": 1, "topics": 1}
+    assert body["counts"] == {
+        "owed": 1,
+        "asks": 1,
+        "urgent": 0,
+        "mentions": 1,
+        "topics": 1,
+        "clips": 0,
+    }
     # Nothing of it for someone else, and nothing from before ``since``.
     assert team.admin.get("/catchup", params={"since": since}).json()["counts"]["asks"] == 0
     later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()

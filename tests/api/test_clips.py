@@ -1,318 +1,383 @@
-"""Clips over real HTTP and WebSockets: who watched, where to resume, asks settled by
-watching, and comments pinned to a moment."""
+"""Voice notes and video clips over real HTTP: the processing job (duration, poster,
+a rendition every browser plays), transcripts, search by what was said, and the
+access rule on every part."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import time
-import wave
+import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import event
-from websockets.sync.client import ClientConnection, connect
+import httpx
+import pytest
+from PIL import Image
+from sqlalchemy import select
 
-from tests.support import Person, Team
+from tests.api.test_files import blob_files, post_with, upload
+from tests.media.conftest import SAMPLE, make
+from tests.support import LiveServer, Team, database_url_for, make_team, server_settings
+from tidings.actions.digests import build
+from tidings.clock import FrozenClock
+from tidings.core.roles import Actor, Role
+from tidings.digest_email import digest_email
+from tidings.jobs import Worker
+from tidings.store.models import events, jobs, members
 
-SECONDS = 10
-
-
-def wav(seconds: int = SECONDS, tone: int = 0) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(8000)
-        audio.writeframes(bytes([tone % 256, 0]) * 8000 * seconds)
-    return out.getvalue()
-
-
-def upload(person: Person, data: bytes, filename: str) -> int:
-    made = person.post(
-        "/uploads",
-        json={"filename": filename, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
-    )
-    assert made.status_code == 201, made.text
-    sent = person.patch(
-        f"/uploads/{made.json()['id']}",
-        content=data,
-        headers={"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
-    )
-    assert sent.status_code == 200 and sent.json()["state"] == "complete", sent.text
-    return int(made.json()["id"])
+pytestmark = pytest.mark.usefixtures("ffmpeg_installed")
 
 
-def clip_topic(
-    team: Team, author: Person, *, channel: str = "general", title: str = "Standup", **extra: Any
-) -> dict[str, Any]:
-    """A new topic whose first message carries a 10-second voice note."""
-    upload_id = upload(author, wav(tone=len(extra)), "standup.wav")
-    made = author.post(
-        f"/channels/{team.channel_id(channel)}/topics",
-        json={"title": title, "body": "Listen", "attachments": [upload_id], **extra},
-    )
-    assert made.status_code == 201, made.text
-    return dict(made.json()["first_message"])
+@pytest.fixture(scope="module")
+def ffmpeg_installed() -> None:
+    import shutil
+
+    if not (shutil.which("ffmpeg") and shutil.which("ffprobe")):
+        pytest.skip("clip tests need ffmpeg")
 
 
-def progress(person: Person, file_id: int, position_ms: int, ended: bool = False) -> Any:
-    return person.put(
-        f"/files/{file_id}/progress", json={"position_ms": position_ms, "ended": ended}
-    )
+@pytest.fixture(scope="module")
+def clock() -> FrozenClock:
+    return FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
 
-def counts(person: Person, file_id: int) -> dict[str, int]:
-    found = person.get(f"/files/{file_id}/views").json()
-    return {key: found[key] for key in ("watched", "finished", "audience")}
-
-
-def test_progress_records_who_watched_how_far_and_who_finished(team: Team) -> None:
-    message = clip_topic(team, team.member)
-    file_id = message["attachments"][0]["id"]
-    audience = counts(team.member, file_id)["audience"]
-    assert audience >= 2  # owner and admin at least; never the author
-    first = progress(team.owner, file_id, 3000)
-    assert first.status_code == 200, first.text
-    assert first.json() == {"position_ms": 3000, "furthest_ms": 3000, "completed": False}
-    assert counts(team.member, file_id) == {"watched": 1, "finished": 0, "audience": audience}
-    back = progress(team.owner, file_id, 1000).json()
-    assert back == {"position_ms": 1000, "furthest_ms": 3000, "completed": False}
-    near_end = progress(team.owner, file_id, SECONDS * 1000 - 800).json()
-    assert near_end["completed"] is True
-    again = progress(team.owner, file_id, 500).json()
-    assert again == {"position_ms": 500, "furthest_ms": SECONDS * 1000 - 800, "completed": True}
-    progress(team.admin, file_id, 2000, ended=True)
-    assert counts(team.member, file_id) == {"watched": 2, "finished": 2, "audience": audience}
-    own = progress(team.member, file_id, 4000)
-    assert own.status_code == 200
-    assert counts(team.member, file_id)["watched"] == 2  # the author's viewing is not counted
-    seen = team.member.get(f"/files/{file_id}/views").json()
-    assert seen["my_progress"] == {"position_ms": 4000, "furthest_ms": 4000, "completed": False}
-    rows = {row["member_id"]: row for row in seen["viewers"]}
-    assert set(rows) == {team.owner.id, team.admin.id}
-    assert rows[team.owner.id]["furthest_ms"] == SECONDS * 1000 - 800
-    assert rows[team.owner.id]["completed_at"] is not None
-
-
-def test_positions_are_clamped_and_bad_reports_refused(team: Team) -> None:
-    message = clip_topic(team, team.member)
-    file_id = message["attachments"][0]["id"]
-    past = progress(team.owner, file_id, 999_999).json()
-    assert past == {"position_ms": SECONDS * 1000, "furthest_ms": SECONDS * 1000, "completed": True}
-    negative = progress(team.owner, file_id, -5)
-    assert negative.status_code == 422 and negative.json()["code"] == "bad_clip_position"
-    text_upload = upload(team.member, b"just notes " * 20, "notes.txt")
-    plain = team.member.post(
-        f"/topics/{message['topic_id']}/messages",
-        json={"body": "doc", "attachments": [text_upload]},
-    ).json()
-    not_clip = progress(team.owner, plain["attachments"][0]["id"], 100)
-    assert not_clip.status_code == 422 and not_clip.json()["code"] == "not_a_clip"
-    assert team.owner.get(f"/files/{plain['attachments'][0]['id']}/views").status_code == 422
-    assert progress(team.outsider, file_id, 100).status_code == 404
-    assert team.outsider.get(f"/files/{file_id}/views").status_code == 404
-    assert progress(team.owner, 10_000_000, 100).status_code == 404
-
-
-def test_a_private_channels_clip_counts_and_serves_only_its_readers(team: Team) -> None:
-    made = team.owner.post(
-        "/channels", json={"name": "crew", "is_private": True, "member_ids": [team.member.id]}
-    )
-    assert made.status_code == 201, made.text
-    message = clip_topic(team, team.member, channel="crew")
-    file_id = message["attachments"][0]["id"]
-    assert counts(team.member, file_id) == {"watched": 0, "finished": 0, "audience": 1}
-    assert progress(team.admin, file_id, 100).status_code == 404
-    assert team.admin.get(f"/files/{file_id}/comments").status_code == 404
-    crew = made.json()["id"]
-    added = team.owner.post(f"/channels/{crew}/members", json={"member_ids": [team.guest.id]})
-    assert added.status_code in (200, 201), added.text
-    assert counts(team.member, file_id)["audience"] == 2  # a guest counts where they can read
-    assert progress(team.guest, file_id, 100).status_code == 200
-    assert counts(team.member, file_id)["watched"] == 1
-    team.owner.delete(f"/channels/{crew}/members/{team.guest.id}")
-    assert counts(team.member, file_id) == {"watched": 0, "finished": 0, "audience": 1}
-    assert progress(team.guest, file_id, 200).status_code == 404
-
-
-def test_readers_outside_a_public_channel_see_counts_not_names(team: Team) -> None:
-    made = team.owner.post("/channels", json={"name": "plaza", "member_ids": [team.member.id]})
-    assert made.status_code == 201, made.text
-    file_id = clip_topic(team, team.member, channel="plaza")["attachments"][0]["id"]
-    progress(team.owner, file_id, 100)
-    outside = team.admin.get(f"/files/{file_id}/views").json()
-    assert outside["watched"] == 1 and outside["viewers"] is None
-    inside = team.owner.get(f"/files/{file_id}/views").json()
-    assert [row["member_id"] for row in inside["viewers"]] == [team.owner.id]
-
-
-@contextmanager
-def statements(team: Team) -> Iterator[list[str]]:
-    """Every SQL statement the server runs meanwhile."""
-    seen: list[str] = []
-    engine = team.server.db.read_engine
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-def test_message_lists_carry_views_and_my_progress_in_a_fixed_number_of_queries(
-    team: Team,
-) -> None:
-    message = clip_topic(team, team.member)
-    topic_id, file_id = message["topic_id"], message["attachments"][0]["id"]
-    progress(team.owner, file_id, 2500)
-    listed = team.owner.get(f"/topics/{topic_id}/messages").json()["items"]
-    clip = listed[0]["attachments"][0]
-    assert clip["views"]["watched"] == 1 and clip["views"]["finished"] == 0
-    assert clip["my_progress"] == {"position_ms": 2500, "furthest_ms": 2500, "completed": False}
-    with statements(team) as one:
-        team.owner.get(f"/topics/{topic_id}/messages")
-    for tone in range(3):
-        upload_id = upload(team.member, wav(tone=tone + 7), f"more-{tone}.wav")
-        team.member.post(
-            f"/topics/{topic_id}/messages", json={"body": "more", "attachments": [upload_id]}
-        )
-    with statements(team) as four:
-        page = team.owner.get(f"/topics/{topic_id}/messages").json()["items"]
-    assert len(page) == 4 and all(m["attachments"][0]["views"] for m in page)
-    assert one and len(four) == len(one)
-
-
-def ws(team: Team, person: Person) -> ClientConnection:
-    url = team.server.url.replace("http://", "ws://") + f"/api/v1/events?token={person.token}"
-    return connect(url)
-
-
-def views_events(socket: ClientConnection, quiet: float = 0.8) -> list[dict[str, Any]]:
-    found = []
-    deadline = time.monotonic() + quiet
-    while (left := deadline - time.monotonic()) > 0:
+@pytest.fixture(scope="module")
+def clips_server(
+    database_kind: str, tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock
+) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp(f"clips-{database_kind}")
+    with database_url_for(database_kind, tmp) as url:
+        # The test runs the jobs itself, when it chooses.
+        settings = server_settings(url, storage_dir=str(tmp / "files"), run_jobs=False)
+        live = LiveServer(settings, clock).start()
         try:
-            item = json.loads(socket.recv(timeout=left))
-        except TimeoutError:
-            break
-        if item["type"] == "file.views":
-            found.append(item["data"])
-    return found
+            yield live
+        finally:
+            live.stop()
 
 
-def test_the_summary_goes_live_to_readers_only_when_it_changes(team: Team) -> None:
-    message = clip_topic(team, team.member)
+@pytest.fixture
+def team(clips_server: LiveServer) -> Iterator[Team]:
+    made = make_team(clips_server)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """Two seconds of VP8 picture and Opus sound, 320×240, no duration in the header
+    (as Chrome's MediaRecorder writes it)."""
+    folder = tmp_path_factory.mktemp("clip-media")
+    made = make(
+        folder / "recording.webm",
+        *("-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2"),
+        *("-f", "lavfi", "-i", "sine=frequency=440:duration=2"),
+        *("-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus", "-shortest"),
+    )
+    return made.read_bytes()
+
+
+def run_jobs(server: LiveServer) -> None:
+    """Processing, then the transcript it asks for."""
+    Worker(server.db).run_due()
+    Worker(server.db).run_due()
+    failed = server.db.read(
+        lambda c: c.execute(
+            select(jobs.c.kind, jobs.c.last_error).where(jobs.c.last_error.is_not(None))
+        ).all()
+    )
+    assert not [f for f in failed if f[0].startswith("file.")], failed
+
+
+def streams(data: bytes, tmp: Path) -> dict[str, str]:
+    path = tmp / "probe.bin"
+    path.write_bytes(data)
+    report = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", str(path)],
+        capture_output=True,
+        check=True,
+    )
+    found = json.loads(report.stdout)["streams"]
+    return {s["codec_type"]: s["codec_name"] for s in found}
+
+
+def files_changed(server: LiveServer, message_id: int) -> int:
+    rows = server.db.read(
+        lambda c: c.execute(
+            select(events.c.payload).where(events.c.type == "message.files_changed")
+        ).scalars()
+    )
+    return sum(1 for p in rows if json.loads(p)["id"] == message_id)
+
+
+def test_a_browser_recording_is_processed_into_a_poster_and_a_playable_mp4(
+    team: Team, clips_server: LiveServer, recording: bytes, tmp_path: Path
+) -> None:
+    message = post_with(team, team.member, [upload(team.member, recording, "clip.webm")["id"]])
+    (file,) = message["attachments"]
+    assert file["kind"] == "video" and file["processing"] == "pending"
+    assert file["duration_ms"] is None and file["poster_url"] is None
+    queued = clips_server.db.read(
+        lambda c: c.execute(select(jobs.c.payload).where(jobs.c.kind == "file.process")).scalars()
+    )
+    assert any(json.loads(p)["file_id"] == file["id"] for p in queued)
+    # Until processed, the playable part is the original.
+    assert team.owner.get(f"/files/{file['id']}/playable").content == recording
+
+    run_jobs(clips_server)
+
+    done = team.owner.get(f"/files/{file['id']}/info").json()
+    assert done["processing"] == "ready"
+    assert abs(done["duration_ms"] - 2000) < 100
+    assert (done["width"], done["height"]) == (320, 240)
+    assert done["poster_url"] == f"/api/v1/files/{file['id']}/poster"
+    assert done["playable_url"] == f"/api/v1/files/{file['id']}/playable"
+    poster = team.owner.get(f"/files/{file['id']}/poster")
+    assert poster.status_code == 200 and poster.headers["Content-Type"] == "image/jpeg"
+    assert poster.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    image = Image.open(io.BytesIO(poster.content))
+    assert image.format == "JPEG" and image.size == (320, 240)
+    playable = team.owner.get(f"/files/{file['id']}/playable")
+    assert playable.headers["Content-Type"] == "video/mp4"
+    assert streams(playable.content, tmp_path) == {"video": "h264", "audio": "aac"}
+    part = team.owner.get(f"/files/{file['id']}/playable", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.content == playable.content[:100]
+    head = team.owner.client.head(f"/files/{file['id']}/playable")
+    assert head.headers["Content-Length"] == str(len(playable.content))
+    # The original is still what a download gives.
+    assert team.owner.get(f"/files/{file['id']}").content == recording
+    assert files_changed(clips_server, message["id"]) >= 1
+
+
+def test_equal_clips_share_what_was_made_and_a_retry_changes_nothing(
+    team: Team, clips_server: LiveServer, recording: bytes
+) -> None:
+    first = post_with(team, team.member, [upload(team.member, recording, "a.webm")["id"]])
+    run_jobs(clips_server)
+    blobs_before = set(blob_files(clips_server))
+    second = post_with(team, team.owner, [upload(team.owner, recording, "b.webm")["id"]])
+    run_jobs(clips_server)
+    a = team.owner.get(f"/files/{first['attachments'][0]['id']}/poster").content
+    b = team.owner.get(f"/files/{second['attachments'][0]['id']}/poster").content
+    assert a == b
+    assert set(blob_files(clips_server)) == blobs_before, "no new poster or rendition"
+    info = team.owner.get(f"/files/{second['attachments'][0]['id']}/info").json()
+    assert info["processing"] == "ready" and abs(info["duration_ms"] - 2000) < 100
+
+
+def test_a_voice_note_in_wav_plays_as_it_is_and_gets_a_searchable_transcript(
+    team: Team, clips_server: LiveServer, clock: FrozenClock
+) -> None:
+    pytest.importorskip("pocketsphinx")
+    data = SAMPLE.read_bytes()
+    message = post_with(team, team.member, [upload(team.member, data, "budget.wav")["id"]])
     file_id = message["attachments"][0]["id"]
-    with ws(team, team.member) as author, ws(team, team.outsider) as outsider:
-        progress(team.owner, file_id, 1000)
-        [started] = views_events(author)
-        assert started == {
-            "id": file_id,
-            "message_id": message["id"],
-            "views": counts(team.member, file_id),
-        }
-        assert started["views"]["watched"] == 1
-        progress(team.owner, file_id, 2000)
-        progress(team.owner, file_id, 3000)
-        progress(team.member, file_id, 3000)  # the author's own viewing
-        assert views_events(author) == []
-        progress(team.owner, file_id, 0, ended=True)
-        [finished] = views_events(author)
-        assert finished["views"]["finished"] == 1
-        assert views_events(outsider) == []
+    pending = team.owner.get(f"/files/{file_id}/transcript").json()
+    assert pending["state"] == "none" and pending["segments"] == []
+
+    run_jobs(clips_server)
+
+    info = team.owner.get(f"/files/{file_id}/info").json()
+    assert info["processing"] == "ready" and abs(info["duration_ms"] - 6633) < 50
+    assert info["poster_url"] is None, "a voice note has no picture"
+    assert team.owner.get(f"/files/{file_id}/playable").content == data, "no rendition"
+    assert team.owner.get(f"/files/{file_id}/poster").status_code == 404
+    assert info["has_transcript"] is True
+    transcript = team.owner.get(info["transcript_url"].removeprefix("/api/v1")).json()
+    assert transcript["state"] == "done" and transcript["engine"] == "pocketsphinx"
+    assert transcript["language"] == "en"
+    assert {"quarterly", "friday"} <= set(transcript["text"].split())
+    friday = next(s for s in transcript["segments"] if "friday" in s["text"])
+    assert 0 <= friday["start_ms"] < friday["end_ms"] <= 7000
+    # A signed link to the transcript works for ten minutes, for its member only.
+    link = team.member.get(f"/files/{file_id}/link").json()
+    anonymous = _anonymous(clips_server)
+    assert anonymous.get(link["transcript_url"]).json()["segments"] == transcript["segments"]
+    assert team.outsider.get(f"/files/{file_id}/transcript").status_code == 404
+    clock.advance(timedelta(minutes=11))
+    expired = anonymous.get(link["transcript_url"])
+    assert expired.status_code == 404 and "segments" not in expired.json()
+    anonymous.close()
+
+    hits = team.owner.get("/search", params={"q": "friday"}).json()["items"]
+    hit = next(h for h in hits if h["message"]["id"] == message["id"])
+    assert hit["file_id"] == file_id and hit["clip_at_ms"] == friday["start_ms"]
+    typed = team.owner.get("/search", params={"q": "See attached"}).json()["items"]
+    assert all(h["file_id"] is None for h in typed), "a match in the text is not a clip's"
+    # An edit keeps the transcript findable; deleting the message drops it.
+    edited = team.member.patch(f"/messages/{message['id']}", json={"body": "Budget note"})
+    assert edited.status_code == 200, edited.text
+    hits = team.owner.get("/search", params={"q": "quarterly"}).json()["items"]
+    assert message["id"] in [h["message"]["id"] for h in hits]
+    assert team.member.delete(f"/messages/{message['id']}").status_code in (200, 204)
+    hits = team.owner.get("/search", params={"q": "quarterly"}).json()["items"]
+    assert message["id"] not in [h["message"]["id"] for h in hits]
 
 
-def test_an_ask_on_a_clip_is_met_by_watching_it_to_the_end(team: Team) -> None:
-    message = clip_topic(team, team.member, asks=[{"member_id": team.owner.id}])
-    file_id = message["attachments"][0]["id"]
-    progress(team.owner, file_id, SECONDS * 500)  # half
-    [owed] = team.owner.get("/expectations").json()["items"]
-    assert owed["state"] == "open" and owed["message_id"] == message["id"]
-    progress(team.owner, file_id, SECONDS * 1000, ended=True)
-    assert team.owner.get("/expectations").json()["items"] == []
-    [met] = team.member.get("/expectations", params={"role": "creditor", "state": "met"}).json()[
-        "items"
-    ]
-    assert met["id"] == owed["id"] and met["note"] == "watched"
-    assert met["resolved_by_message_id"] is None
-    # A second clip without an ask: watching it owes and settles nothing.
-    upload_id = upload(team.member, wav(tone=3), "second.wav")
-    second = team.member.post(
-        f"/topics/{message['topic_id']}/messages", json={"body": "2", "attachments": [upload_id]}
+def _anonymous(server: LiveServer) -> httpx.Client:
+    return httpx.Client(base_url=server.url, timeout=30)
+
+
+def test_only_those_who_may_read_the_message_now_get_poster_playable_and_transcript(
+    team: Team, clips_server: LiveServer, recording: bytes, clock: FrozenClock
+) -> None:
+    secret = team.owner.post(
+        "/channels", json={"name": "clips", "is_private": True, "member_ids": [team.member.id]}
     ).json()
-    assert second["expectations"] == []
-    progress(team.owner, second["attachments"][0]["id"], 0, ended=True)
-    still = team.owner.get("/expectations", params={"state": "met"}).json()["items"]
-    assert [e["id"] for e in still] == [owed["id"]]
+    topic = team.member.post(
+        f"/channels/{secret['id']}/topics",
+        json={"title": "Demo", "body": "x", "attachments": [upload(team.member, recording)["id"]]},
+    ).json()
+    file = topic["first_message"]["attachments"][0]
+    run_jobs(clips_server)
+    parts = ["poster", "playable", "transcript"]
+    paths = [f"/files/{file['id']}/{part}" for part in parts]
+    for path in paths:
+        assert team.member.get(path).status_code == 200
+        for outsider in (team.admin, team.guest, team.outsider):
+            response = outsider.get(path)
+            assert response.status_code == 404 and response.json()["code"] == "not_found"
+    link = team.member.get(f"/files/{file['id']}/link").json()
+    anonymous = _anonymous(clips_server)
+    assert anonymous.get(link["poster_url"]).headers["Content-Type"] == "image/jpeg"
+    assert anonymous.get(link["playable_url"]).status_code == 200
+    wrong_part = link["poster_url"].replace("/poster?", "/playable?")
+    assert anonymous.get(wrong_part).status_code == 404
+    # Removed from the channel: their token and their links stop working at once.
+    team.owner.delete(f"/channels/{secret['id']}/members/{team.member.id}")
+    for path in paths:
+        assert team.member.get(path).status_code == 404
+    assert anonymous.get(link["poster_url"]).status_code == 404
+    fresh = team.owner.get(f"/files/{file['id']}/link").json()
+    assert anonymous.get(fresh["playable_url"]).status_code == 200
+    clock.advance(timedelta(minutes=11))
+    assert anonymous.get(fresh["playable_url"]).status_code == 404
+    assert anonymous.get(fresh["poster_url"]).status_code == 404
+    anonymous.close()
 
 
-def test_a_reply_meets_a_clip_ask_before_any_watching(team: Team) -> None:
-    message = clip_topic(team, team.member, asks=[{"member_id": team.owner.id}])
-    team.owner.post(f"/topics/{message['topic_id']}/messages", json={"body": "Will watch"})
-    [met] = team.member.get("/expectations", params={"role": "creditor", "state": "met"}).json()[
-        "items"
-    ]
-    assert met["note"] == "" and met["resolved_by_message_id"] is not None
-    progress(team.owner, message["attachments"][0]["id"], 0, ended=True)
-    [still] = team.member.get("/expectations", params={"role": "creditor", "state": "met"}).json()[
-        "items"
-    ]
-    assert still["note"] == ""
+def test_a_file_ffmpeg_cannot_read_fails_processing_but_stays_downloadable(
+    team: Team, clips_server: LiveServer
+) -> None:
+    broken = b"\x1a\x45\xdf\xa3" + b"\x00" * 4000  # a WebM header, then nothing
+    message = post_with(team, team.member, [upload(team.member, broken, "broken.webm")["id"]])
+    file = message["attachments"][0]
+    if file["kind"] not in ("audio", "video"):
+        pytest.skip("not taken for a clip")
+    run_jobs(clips_server)
+    info = team.owner.get(f"/files/{file['id']}/info").json()
+    assert info["processing"] == "failed" and info["poster_url"] is None
+    assert team.owner.get(f"/files/{file['id']}").content == broken
+    assert team.owner.get(f"/files/{file['id']}/transcript").json()["state"] == "none"
 
 
-def test_a_comment_is_pinned_to_a_moment_of_a_clip(team: Team) -> None:
-    message = clip_topic(team, team.member)
-    topic_id, file_id = message["topic_id"], message["attachments"][0]["id"]
-    path = f"/topics/{topic_id}/messages"
-    late = team.owner.post(
-        path, json={"body": "Nice ending", "clip_file_id": file_id, "clip_at_ms": 9000}
+def test_other_files_have_no_clip_parts(team: Team) -> None:
+    message = post_with(team, team.member, [upload(team.member, b"plain words")["id"]])
+    file = message["attachments"][0]
+    assert file["processing"] == "ready" and file["playable_url"] is None
+    assert team.owner.get(f"/files/{file['id']}/playable").status_code == 404
+    assert team.owner.get(f"/files/{file['id']}/transcript").json()["state"] == "none"
+
+
+def test_catch_up_and_the_digest_link_to_new_clips_with_their_first_words(
+    team: Team, clips_server: LiveServer, clock: FrozenClock
+) -> None:
+    pytest.importorskip("pocketsphinx")
+    since = clock.now() - timedelta(minutes=1)
+    sent = post_with(team, team.member, [upload(team.member, SAMPLE.read_bytes(), "v.wav")["id"]])
+    file_id = sent["attachments"][0]["id"]
+    run_jobs(clips_server)
+    found = team.owner.get("/catchup", params={"since": since.isoformat()}).json()
+    (clip,) = [k for k in found["clips"] if k["file_id"] == file_id]
+    assert found["counts"]["clips"] >= 1
+    assert clip["message_id"] == sent["id"] and clip["kind"] == "audio"
+    assert clip["first_words"].startswith("please") and abs(clip["duration_ms"] - 6633) < 50
+    assert file_id not in [k["file_id"] for k in team.guest.get("/catchup").json()["clips"]]
+
+    workspace_id = clips_server.db.read(
+        lambda c: c.execute(
+            select(members.c.workspace_id).where(members.c.id == team.owner.id)
+        ).scalar_one()
     )
-    assert late.status_code == 201, late.text
-    assert (late.json()["clip_file_id"], late.json()["clip_at_ms"]) == (file_id, 9000)
-    early = team.admin.post(
-        path, json={"body": "@member what is this?", "clip_file_id": file_id, "clip_at_ms": 42}
+    owner = Actor(team.owner.id, workspace_id, Role.OWNER, team.owner.handle)
+    content = clips_server.db.write(lambda tx: build(tx, owner, since))
+    assert "new clips" in content["headline"]
+    mail = digest_email(
+        content,
+        to="o@x.test",
+        name="Olive",
+        sender="t@x.test",
+        base="https://t.test",
+        unsubscribe="https://t.test/u",
     )
-    assert early.status_code == 201
-    plain = team.owner.post(path, json={"body": "Unpinned"}).json()
-    assert plain["clip_file_id"] is None and plain["clip_at_ms"] is None
-    listed = team.member.get(f"/files/{file_id}/comments").json()["items"]
-    assert [(c["body"], c["clip_at_ms"]) for c in listed] == [
-        ("@member what is this?", 42),
-        ("Nice ending", 9000),
-    ]
-    fetched = team.member.get(f"/messages/{early.json()['id']}").json()
-    assert fetched["clip_at_ms"] == 42
-    mentioned = team.member.get("/notifications").json()["items"]
-    assert any(n["message_id"] == early.json()["id"] for n in mentioned)
-    team.admin.delete(f"/messages/{early.json()['id']}")
-    left = team.member.get(f"/files/{file_id}/comments").json()["items"]
-    assert [c["body"] for c in left] == ["Nice ending"]
-    assert team.outsider.get(f"/files/{file_id}/comments").status_code == 404
+    text = mail.get_body(("plain",)).get_content()
+    assert "New clips (1)" in text
+    assert f"https://t.test/t/{sent['topic_id']}?file={file_id}&at=0#m{sent['id']}" in text
+    assert "voice note v.wav: “please" in text
 
 
-def test_bad_pins_are_refused_with_their_code(team: Team) -> None:
-    message = clip_topic(team, team.member)
-    topic_id, file_id = message["topic_id"], message["attachments"][0]["id"]
-    path = f"/topics/{topic_id}/messages"
-    other = clip_topic(team, team.member, title="Another")
-    text_upload = upload(team.member, b"plain words " * 20, "words.txt")
-    doc = team.member.post(path, json={"body": "doc", "attachments": [text_upload]}).json()
-    cases = [
-        {"clip_file_id": file_id},
-        {"clip_at_ms": 100},
-        {"clip_file_id": file_id, "clip_at_ms": SECONDS * 1000 + 1},
-        {"clip_file_id": file_id, "clip_at_ms": -1},
-        {"clip_file_id": other["attachments"][0]["id"], "clip_at_ms": 100},
-        {"clip_file_id": doc["attachments"][0]["id"], "clip_at_ms": 100},
-        {"clip_file_id": 99_999_999, "clip_at_ms": 100},
-    ]
-    for pin in cases:
-        refused = team.owner.post(path, json={"body": "at", **pin})
-        assert refused.status_code == 422, (pin, refused.text)
-        assert refused.json()["code"] == "bad_clip_comment", pin
+def test_a_clip_deleted_before_its_job_ran_leaves_no_files_behind(
+    team: Team, clips_server: LiveServer, tmp_path: Path
+) -> None:
+    before = set(blob_files(clips_server))
+    fresh = make(
+        tmp_path / "gone.webm",
+        *("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1"),
+        *("-c:v", "libvpx", "-deadline", "realtime"),
+    ).read_bytes()
+    message = post_with(team, team.member, [upload(team.member, fresh, "gone.webm")["id"]])
+    deleted = team.member.delete(f"/messages/{message['id']}", params={"delete_files": "true"})
+    assert deleted.is_success, deleted.text
+    run_jobs(clips_server)
+    assert set(blob_files(clips_server)) == before
+
+
+def test_what_a_job_made_for_a_clip_deleted_meanwhile_is_deleted_too(
+    team: Team, clips_server: LiveServer, tmp_path: Path
+) -> None:
+    from tidings.actions.clips import PROCESS, record_processing
+    from tidings.jobs.clips import process
+    from tidings.store.jobs import Job
+
+    before = set(blob_files(clips_server))
+    fresh = make(
+        tmp_path / "meanwhile.webm",
+        *("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1.5"),
+        *("-c:v", "libvpx", "-deadline", "realtime"),
+    ).read_bytes()
+    done = upload(team.member, fresh, "meanwhile.webm")
+    message = post_with(team, team.member, [done["id"]])
+    payload = {"file_id": message["attachments"][0]["id"], "sha256": done["sha256"]}
+    job = Job(0, PROCESS, {**payload, "kind": "video"}, None, datetime.now(UTC), 1, 5, None)
+    made = process(clips_server.db, job)  # the slow step, outside any transaction
+    assert made["poster"] and made["rendition"]
+    assert len(set(blob_files(clips_server)) - before) == 3, "the clip, its poster, rendition"
+    team.member.delete(f"/messages/{message['id']}", params={"delete_files": "true"})
+    assert clips_server.db.write(lambda tx: record_processing(tx, done["sha256"], made)) == 0
+    assert set(blob_files(clips_server)) == before
+
+
+def test_a_webm_voice_note_gets_an_aac_rendition_without_a_poster(
+    team: Team, clips_server: LiveServer, tmp_path: Path
+) -> None:
+    voice = make(
+        tmp_path / "voice.webm",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:duration=2",
+        "-c:a",
+        "libopus",
+    ).read_bytes()
+    message = post_with(team, team.member, [upload(team.member, voice, "voice.webm")["id"]])
+    file_id = message["attachments"][0]["id"]
+    run_jobs(clips_server)
+    info = team.owner.get(f"/files/{file_id}/info").json()
+    assert info["kind"] == "audio" and info["processing"] == "ready", str(info)
+    assert abs(info["duration_ms"] - 2000) < 100 and info["poster_url"] is None
+    playable = team.owner.get(f"/files/{file_id}/playable")
+    assert playable.headers["Content-Type"] == "audio/mp4"
+    assert streams(playable.content, tmp_path) == {"audio": "aac"}

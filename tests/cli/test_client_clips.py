@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.test_clips import clip_topic, progress
+from tests.api.test_clip_views import clip_topic, progress
 from tests.cli.terminal import Cli, login, ok
 from tests.support import Team
 

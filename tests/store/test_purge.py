@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url, select, text
 
 from tests.actions.conftest import MONDAY, Crew, _build
 from tests.support import database_url_for
@@ -27,10 +27,39 @@ from tidings.clock import FrozenClock
 from tidings.config import Settings
 from tidings.core.search_query import parse_search_query
 from tidings.ingest import check_and_store
+from tidings.media.setup import use_engine
+from tidings.media.transcribe import Segment
 from tidings.store.blobs import LocalBlobs, attach
 from tidings.store.database import Database
+from tidings.store.models import transcript_segments
 from tidings.store.search import search_messages
 from tidings.unfurl import setup as previews
+
+
+class SaysMarker:
+    """A speech engine that hears the marker in any recording."""
+
+    name = "test"
+    language = "en"
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def transcribe_pcm(self, pcm: Path) -> list[Segment]:
+        return [Segment(0, 500, f"the vault word is {self.marker}")]
+
+
+def _wav(seed: str) -> bytes:
+    """Half a second of noise that differs with ``seed``."""
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(16000)
+        sound.writeframes(hashlib.sha256(seed.encode()).digest() * 500)
+    return out.getvalue()
 
 
 @pytest.fixture
@@ -133,6 +162,10 @@ def _image(seed: str) -> bytes:
     return out.getvalue()
 
 
+def _transcribed(conn) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(conn.execute(select(transcript_segments.c.text)).scalars())
+
+
 def found_in_storage(root: Path, marker: str) -> list[str]:
     return [p.name for p in root.rglob("*") if p.is_file() and marker.encode() in p.read_bytes()]
 
@@ -148,16 +181,18 @@ def test_an_expired_message_leaves_no_trace_of_its_text(
         crew, store, storage / "uploads", f"plan-{marker}.txt", f"The code is {marker}".encode()
     )
     photo = _stored_upload(crew, store, storage / "uploads", "photo.png", _image(marker))
+    voice = _stored_upload(crew, store, storage / "uploads", "note.wav", _wav(marker))
+    use_engine(crew.db, SaysMarker(marker))
     previews.attach(crew.db, Settings(link_previews=True, link_preview_allow_loopback=True))
     with serve() as site:
         link = f"{site.url}/article?ref={marker}"
-        _purges_everything(crew, database_kind, storage, marker, [notes_file, photo], link)
+        _purges_everything(crew, database_kind, storage, marker, [notes_file, photo, voice], link)
 
 
 def _purges_everything(
     crew: Crew, database_kind: str, storage: Path, marker: str, files: list[int], link: str
 ) -> None:
-    notes_file, photo = files
+    notes_file, photo, voice = files
     general = crew.channel("general")
     # Long enough to spill into overflow pages, which a delete frees without zeroing
     # unless secure_delete is on; the marker sits at the end, on such a page.
@@ -177,7 +212,11 @@ def _purges_everything(
                 title="Launch",
                 body=f"@ana {notes} The launch code is {marker}, see {link}",
                 expires_in_minutes=60,
-                attachments=[notes_file, {"upload_id": photo, "alt_text": f"alt {marker}"}],
+                attachments=[
+                    notes_file,
+                    {"upload_id": photo, "alt_text": f"alt {marker}"},
+                    voice,
+                ],
             ),
         )
 
@@ -185,10 +224,14 @@ def _purges_everything(
     _, retried = crew.do(start)  # an idempotent retry: the stored response, text and all
     assert retried == made
     message_id = made["first_message"]["id"]
-    crew.travel(timedelta(0))  # the photo's thumbnail, the link's preview and its image
+    crew.travel(timedelta(0))  # the photo's thumbnail, the link's preview and its image,
+    crew.travel(timedelta(0))  # the voice note's processing, then its transcript
     blobs = [p for p in (storage / "blobs").rglob("*") if p.is_file()]
-    assert len(blobs) == 4, "the text file, the photo, its thumbnail, the preview's image"
+    assert len(blobs) == 5, (
+        "the text file, the photo, its thumbnail, the preview's image, the voice note"
+    )
     assert crew.read(lambda c: c.execute(text("SELECT image_sha256 FROM link_previews")).all())
+    assert crew.read(_transcribed) == [f"the vault word is {marker}"]
     assert found_in_storage(storage, marker), "the scan must see the file's text first"
     crew.do(
         lambda tx: messages.edit_message(
@@ -213,11 +256,14 @@ def _purges_everything(
             "idempotency_keys",
             "attachments",
             "uploads",
+            "transcripts",
+            "transcript_segments",
         } <= set(found_in_postgres(crew.db, marker))
 
     crew.travel(timedelta(minutes=60))
 
     assert crew.read(search) == []
+    assert crew.read(_transcribed) == []
     assert [p for p in storage.rglob("*") if p.is_file()] == [], "files, thumbnails, images"
     _, replayed = crew.do(start)
     assert replayed["first_message"]["expired"] and replayed["first_message"]["body"] == ""

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.api.test_clips import upload, wav
+from tests.api.test_clip_views import upload, wav
 from tests.support import Team
 from tests.web.conftest import Opener
 from tests.web.test_journeys import message, new_topic

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from tidings.actions.blobs import release
+from tidings.actions.clips import queue_processing
 from tidings.actions.places import place_of_message
 from tidings.actions.uploads import COMPLETE, THUMBNAIL, upload_row
-from tidings.core.files import clean_alt_text
+from tidings.core.files import Kind, clean_alt_text
 from tidings.core.permissions import require_edit_message
 from tidings.core.roles import Actor
 from tidings.errors import Gone, InvalidInput, NotFound, UploadIncomplete
@@ -87,11 +88,14 @@ def attach_uploads(
             "duration_ms": row["duration_ms"],
             "alt_text": ref["alt_text"],
             "created_at": tx.now,
+            # A clip waits for its processing job (queued below, in this transaction).
+            "processing": "pending" if row["kind"] in Kind.CLIPS else "ready",
         }
         for position, (row, ref) in enumerate(zip(rows, refs, strict=True))
     ]
     if values:
         tx.conn.execute(attachments.insert(), values)
+        queue_processing(tx, actor.workspace_id, message_id)
     return attachments_by_message(tx.conn, [message_id]).get(message_id, [])
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import delete
 
 from tidings.store.blobs import BlobStore, staged_path, store_for
+from tidings.store.clips import forget_transcripts
 from tidings.store.file_refs import derived_of, referenced
 from tidings.store.models import derived_files
 from tidings.store.tx import Tx
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 
 def release(tx: Tx, digests: Iterable[str]) -> set[str]:
     """Call after deleting rows that named ``digests``: those no row names any more
-    lose their derived files too, and all their bytes go after commit. Returns the
+    lose their derived files (thumbnail, poster, rendition) and transcripts too, and
+    all their bytes go after commit. Returns the
     digests whose bytes go.
 
     With one writer (SQLite) nothing can name a digest between this check and the
@@ -29,6 +31,7 @@ def release(tx: Tx, digests: Iterable[str]) -> set[str]:
     gone = set(digests) - referenced(tx.conn, digests)
     if not gone:
         return set()
+    forget_transcripts(tx.conn, gone)
     made = derived_of(tx.conn, gone)
     if made:
         tx.conn.execute(delete(derived_files).where(derived_files.c.source_sha256.in_(gone)))

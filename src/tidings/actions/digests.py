@@ -235,6 +235,7 @@ def build(tx: Tx, actor: Actor, since: datetime) -> dict[str, Any]:
             (counts["asks"], "asks"),
             (counts["mentions"], "mentions"),
             (counts["topics"], "active topics"),
+            (counts["clips"], "new clips"),
             (counts["unread"], "unread"),
         )
         if n

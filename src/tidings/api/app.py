@@ -53,6 +53,7 @@ from tidings.errors import TidingsError
 from tidings.jobs import Worker
 from tidings.live.hub import Hub
 from tidings.live.wakeup import Heard, wakeups_for
+from tidings.media import setup as speech
 from tidings.store.blobs import attach_from_settings, staging_dir
 from tidings.store.database import Database
 from tidings.store.faults import LOST, driver_message, storage_fault
@@ -157,6 +158,7 @@ class Tidings(FastAPI):
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     svc = build_services(settings, clock)
     link_previews.attach(svc.db, settings)  # sending asks for previews when they are on
+    speech.attach(svc.db, settings)  # processing a clip asks for its transcript when on
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

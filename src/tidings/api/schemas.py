@@ -429,6 +429,15 @@ class Attachment(BaseModel):
     my_progress: ClipProgress | None = Field(
         None, description="Clips, in message lists: where the reader is in it"
     )
+    processing: Literal["pending", "ready", "failed"] = Field(
+        "ready", description="Clips: pending until probed, postered and made playable"
+    )
+    poster_url: str | None = Field(None, description="A video's poster frame (JPEG)")
+    playable_url: str | None = Field(
+        None, description="Clips: the browser-playable rendition, or the original"
+    )
+    has_transcript: bool = False
+    transcript_url: str | None = Field(None, description="Clips with a finished transcript")
 
 
 class Message(BaseModel):
@@ -549,6 +558,26 @@ class SearchHit(BaseModel):
     snippet: str = Field(description="HTML-escaped text with <mark> around matches")
     topic_title: str | None
     channel_name: str | None
+    file_id: int | None = Field(
+        None, description="The clip whose transcript matched, if the match was spoken"
+    )
+    clip_at_ms: int | None = Field(
+        None, description="Where in that clip the first matching segment starts"
+    )
+
+
+class TranscriptSegment(BaseModel):
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+class Transcript(BaseModel):
+    state: Literal["pending", "done", "failed", "none"]
+    engine: str
+    language: str
+    text: str
+    segments: list[TranscriptSegment]
 
 
 class SearchPage(BaseModel):
@@ -770,12 +799,27 @@ class CatchupTopic(BaseModel):
     )
 
 
+class CatchupClip(BaseModel):
+    file_id: int
+    message_id: int
+    author_id: int
+    author_name: str
+    topic_id: int | None
+    conversation_id: int | None
+    created_at: str
+    filename: str
+    kind: Literal["audio", "video"]
+    duration_ms: int | None
+    first_words: str = Field(description="The transcript's opening words, or empty")
+
+
 class CatchupCounts(BaseModel):
     owed: int
     asks: int
     urgent: int
     mentions: int
     topics: int
+    clips: int = 0
 
 
 class Catchup(BaseModel):
@@ -786,6 +830,9 @@ class Catchup(BaseModel):
     urgent: list[CatchupMessage]
     mentions: list[CatchupMessage]
     topics: list[CatchupTopic]
+    clips: list[CatchupClip] = Field(
+        default_factory=list, description="Voice notes and video clips posted by others"
+    )
     counts: CatchupCounts
 
 
@@ -1030,6 +1077,9 @@ class AltTextIn(In):
 class FileLink(BaseModel):
     url: str = Field(description="Works without a token until expires_at")
     thumbnail_url: str | None
+    poster_url: str | None = None
+    playable_url: str | None = None
+    transcript_url: str | None = None
     expires_at: str
 
 

@@ -40,6 +40,7 @@ HANDLER_MODULES = [
     "tidings.jobs.digests",
     "tidings.jobs.link_previews",
     "tidings.jobs.files",
+    "tidings.jobs.clips",
 ]
 
 

@@ -23,6 +23,7 @@ from tidings.clock import FrozenClock
 from tidings.config import Settings
 from tidings.errors import StorageUnavailable
 from tidings.jobs.registry import PREPARERS, Handler, Preparer, load_handlers
+from tidings.media import setup as speech
 from tidings.store.blobs import attach_from_settings
 from tidings.store.database import Database
 from tidings.store.jobs import Job, any_due, claim_due, complete, fail, listen_for_due
@@ -62,6 +63,7 @@ class Worker:
     def from_settings(cls, db: Database, settings: Settings) -> Worker:
         mail.attach(db, settings)  # handlers send e-mail through it, after commit
         link_previews.attach(db, settings)
+        speech.attach(db, settings)
         attach_from_settings(db.write_engine, settings)  # and reach file bytes through it
         return cls(db, lease=timedelta(seconds=settings.job_lease_seconds))
 

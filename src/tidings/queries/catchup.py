@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from tidings import views
 from tidings.core.roles import Actor
+from tidings.queries.catchup_clips import new_clips
 from tidings.queries.expectations import list_expectations
 from tidings.queries.paging import MAX_LIMIT
 from tidings.store.access import readable_message, readable_topic
@@ -249,6 +250,7 @@ def catchup(conn: Connection, actor: Actor, since: datetime, now: datetime) -> d
     urgent = _urgent(conn, actor, since, names)
     mentioned = _mentions(conn, actor, since, names)
     busy = [_condensed(conn, topic, since, names) for topic in _busiest(conn, actor, since)]
+    clips = new_clips(conn, actor, since, names)
     return {
         "since": views.iso(since),
         "until": views.iso(now),
@@ -257,12 +259,14 @@ def catchup(conn: Connection, actor: Actor, since: datetime, now: datetime) -> d
         "urgent": urgent,
         "mentions": mentioned,
         "topics": busy,
+        "clips": clips,
         "counts": {
             "owed": len(owed),
             "asks": len(asks),
             "urgent": len(urgent),
             "mentions": len(mentioned),
             "topics": len(busy),
+            "clips": len(clips),
         },
     }
 

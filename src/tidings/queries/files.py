@@ -17,8 +17,9 @@ from tidings.core.files import Kind, shown_inline
 from tidings.core.permissions import require_read_channel
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotFound
+from tidings.queries.clips import CLIP_PARTS, clip_part, transcript_view
 from tidings.queries.paging import check_limit, decode, page
-from tidings.store.file_refs import THUMBNAIL, attachment_view
+from tidings.store.file_refs import THUMBNAIL, attachment_view, clip_facts_of
 from tidings.store.lookups import channel_facts, require_message_access
 from tidings.store.models import attachments, derived_files, members, messages
 
@@ -57,8 +58,11 @@ def readable_attachment(conn: Connection, actor: Actor, file_id: int) -> Mapping
 
 def file_to_serve(conn: Connection, actor: Actor, file_id: int, part: str) -> Served:
     """The bytes of a file (``part`` "file") or of its thumbnail ("thumbnail"); an
-    image without a thumbnail yet is served as itself."""
+    image without a thumbnail yet is served as itself. A clip's "poster" and
+    "playable" parts are in ``queries.clips``."""
     row = readable_attachment(conn, actor, file_id)
+    if part in CLIP_PARTS:
+        return Served(*clip_part(conn, row, part), inline=True)
     if part == "file":
         inline = row["kind"] != Kind.FILE and shown_inline(row["content_type"])
         return Served(row["sha256"], row["size"], row["content_type"], row["filename"], inline)
@@ -82,7 +86,11 @@ def file_info(conn: Connection, actor: Actor, file_id: int) -> dict[str, Any]:
             derived_files.c.source_sha256 == row["sha256"], derived_files.c.kind == THUMBNAIL
         )
     ).scalar()
-    return attachment_view(row, bool(thumb))
+    return attachment_view(row, bool(thumb), clip_facts_of(conn, [row]).get(row["sha256"]))
+
+
+def file_transcript(conn: Connection, actor: Actor, file_id: int) -> dict[str, Any]:
+    return transcript_view(conn, readable_attachment(conn, actor, file_id))
 
 
 def active_actor(conn: Connection, member_id: int) -> Actor:
@@ -120,4 +128,6 @@ def channel_files(
     if before is not None:
         query = query.where(attachments.c.id < before)
     rows = conn.execute(query).mappings().all()
-    return page([attachment_view(r, bool(r["thumb_sha256"])) for r in rows], limit)
+    clips = clip_facts_of(conn, rows)
+    views = [attachment_view(r, bool(r["thumb_sha256"]), clips.get(r["sha256"])) for r in rows]
+    return page(views, limit)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from tidings.core.roles import Actor
 from tidings.core.search_query import parse_search_query
+from tidings.queries.clips import spoken_matches
 from tidings.queries.messages import _with_reactions
 from tidings.queries.paging import check_limit, decode, page
 from tidings.store.models import channels, messages, topics
@@ -40,8 +41,11 @@ def search(
     shown = [hit for hit in hits if hit["id"] in by_id]
     found = _with_reactions(conn, [by_id[h["id"]] for h in shown], actor)
     views_by_id = {v["id"]: v for v in found}
+    spoken = spoken_matches(conn, by_id, [*parsed.terms, *parsed.phrases])
     items = [
         {
+            "file_id": spoken.get(hit["id"], (None, None))[0],
+            "clip_at_ms": spoken.get(hit["id"], (None, None))[1],
             "message": views_by_id[hit["id"]],
             "snippet": hit["snippet"],
             "topic_title": by_id[hit["id"]]["topic_title"],

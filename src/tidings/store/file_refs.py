@@ -10,6 +10,7 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.engine import Connection
 
 from tidings.core.files import Kind
+from tidings.store.clips import DONE, ClipFacts, clip_facts
 from tidings.store.models import attachments, derived_files, link_previews, uploads
 
 THUMBNAIL = "thumbnail"
@@ -42,7 +43,9 @@ def derived_of(conn: Connection, digests: Iterable[str]) -> list[Mapping[str, An
     )
 
 
-def attachment_view(row: Mapping[str, Any], has_thumbnail: bool) -> dict[str, Any]:
+def attachment_view(
+    row: Mapping[str, Any], has_thumbnail: bool, clip: ClipFacts | None = None
+) -> dict[str, Any]:
     url = f"/api/v1/files/{row['id']}"
     return {
         "id": row["id"],
@@ -58,7 +61,25 @@ def attachment_view(row: Mapping[str, Any], has_thumbnail: bool) -> dict[str, An
         "url": url,
         "thumbnail_url": f"{url}/thumbnail" if row["kind"] == Kind.IMAGE else None,
         "has_thumbnail": has_thumbnail,
+        **clip_view(row, url, clip or ClipFacts()),
     }
+
+
+def clip_view(row: Mapping[str, Any], url: str, clip: ClipFacts) -> dict[str, Any]:
+    """A clip's processing state and the links to what was made from it."""
+    is_clip = row["kind"] in Kind.CLIPS
+    done = is_clip and clip.transcript == DONE
+    return {
+        "processing": row["processing"],
+        "poster_url": f"{url}/poster" if is_clip and clip.has_poster else None,
+        "playable_url": f"{url}/playable" if is_clip else None,
+        "has_transcript": done,
+        "transcript_url": f"{url}/transcript" if done else None,
+    }
+
+
+def clip_facts_of(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> dict[str, ClipFacts]:
+    return clip_facts(conn, (r["sha256"] for r in rows if r["kind"] in Kind.CLIPS))
 
 
 def attachments_by_message(
@@ -80,8 +101,10 @@ def attachments_by_message(
         .order_by(attachments.c.message_id, attachments.c.position, attachments.c.id)
     )
     found: dict[int, list[dict[str, Any]]] = {}
-    for row in conn.execute(query).mappings():
+    rows = conn.execute(query).mappings().all()
+    clips = clip_facts_of(conn, rows)
+    for row in rows:
         found.setdefault(row["message_id"], []).append(
-            attachment_view(row, bool(row["thumb_sha256"]))
+            attachment_view(row, bool(row["thumb_sha256"]), clips.get(row["sha256"]))
         )
     return found

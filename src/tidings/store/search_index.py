@@ -1,9 +1,15 @@
-"""Keeping the full-text index in step with message bodies (same transaction)."""
+"""Keeping the full-text index in step with message bodies (same transaction).
+
+A message's row also holds the finished transcripts of its clips, so what was
+said in a voice note or video finds the message; it goes with the row when the
+message is edited (and indexed again), deleted or expires."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+
+from tidings.store.clips import transcripts_of_messages
 
 _INSERT = {
     "sqlite": text("INSERT INTO message_search(rowid, body) VALUES (:id, :body)"),
@@ -16,7 +22,9 @@ _DELETE = {
 
 
 def index_message(conn: Connection, message_id: int, body: str) -> None:
-    conn.execute(_INSERT[conn.dialect.name], {"id": message_id, "body": body})
+    spoken = transcripts_of_messages(conn, [message_id]).get(message_id, [])
+    text = "\n".join([body, *spoken])
+    conn.execute(_INSERT[conn.dialect.name], {"id": message_id, "body": text})
 
 
 def reindex_message(conn: Connection, message_id: int, body: str) -> None:

@@ -31,7 +31,7 @@ from tidings.queries.paging import MAX_LIMIT
 from tidings.web.session import session_token
 
 router = APIRouter(tags=["files"])
-PARTS = ("file", "thumbnail")
+PARTS = ("file", "thumbnail", "poster", "playable", "transcript")
 # Nothing in a file response may run, load or frame anything, whatever it is.
 LOCKED_DOWN = {
     "X-Content-Type-Options": "nosniff",
@@ -137,20 +137,58 @@ async def download_thumbnail(file_id: int, request: Request) -> Response:
     return await _serve(request, file_id, "thumbnail")
 
 
+@router.get(
+    "/files/{file_id}/poster", response_class=Response, responses=openapi.download_responses()
+)
+@router.head(
+    "/files/{file_id}/poster",
+    name="download_poster_head",
+    response_class=Response,
+    responses=openapi.download_responses(),
+)
+async def download_poster(file_id: int, request: Request) -> Response:
+    """A video clip's poster frame (JPEG), once its processing made one; else 404."""
+    return await _serve(request, file_id, "poster")
+
+
+@router.get(
+    "/files/{file_id}/playable", response_class=Response, responses=openapi.download_responses()
+)
+@router.head(
+    "/files/{file_id}/playable",
+    name="download_playable_head",
+    response_class=Response,
+    responses=openapi.download_responses(),
+)
+async def download_playable(file_id: int, request: Request) -> Response:
+    """A clip as every browser plays it: its H.264/AAC MP4 rendition, or the original
+    when that plays everywhere as it is (or no rendition was made yet)."""
+    return await _serve(request, file_id, "playable")
+
+
+@router.get("/files/{file_id}/transcript", response_model=schemas.Transcript)
+async def transcript(file_id: int, request: Request) -> Response:
+    """What was said in a clip, time-aligned; ``state`` is "pending" while it is made,
+    "none" without one. Access as for the file itself, checked now; also answers
+    signed links made for the "transcript" part."""
+    actor = await _actor_for(request, file_id, "transcript")
+    return await read(request, lambda c: qf.file_transcript(c, actor, file_id))
+
+
 @router.get("/files/{file_id}/info", response_model=schemas.Attachment)
 async def info(file_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     return await read(request, lambda c: qf.file_info(c, actor, file_id))
 
 
 def signed_url(svc: Services, member_id: int, file_id: int, part: str = "file") -> str:
-    """A link to the file (or its thumbnail) that works without a token, for this
+    """A link to the file (or one of ``PARTS``) that works without a token, for this
     member, for ``file_url_seconds``; expiry times are rounded up to the minute so
     a page rendered twice in a minute links the same URL (and the browser's cache
     can keep the image)."""
     now = int(svc.db.clock.now().timestamp())
     expires = (now + svc.settings.file_url_seconds + 59) // 60 * 60
     sig = link_signature(svc.link_key, file_id, member_id, expires, part)
-    suffix = "" if part == "file" else "/thumbnail"
+    suffix = "" if part == "file" else f"/{part}"
     return f"/api/v1/files/{file_id}{suffix}?member={member_id}&expires={expires}&sig={sig}"
 
 
@@ -178,7 +216,12 @@ async def link(file_id: int, request: Request, actor: Actor = Depends(current_ac
     and ``<video>``); access is checked again each time it is used."""
     svc = services(request)
     found = await svc.db.aread(lambda c: qf.file_info(c, actor, file_id))
-    return json(signed_links(svc, actor, file_id, found["kind"] == "image"))
+    links = signed_links(svc, actor, file_id, found["kind"] == "image")
+    for part, key in (("poster", "poster_url"), ("playable", "playable_url")):
+        links[key] = signed_url(svc, actor.member_id, file_id, part) if found[key] else None
+    if found["has_transcript"]:
+        links["transcript_url"] = signed_url(svc, actor.member_id, file_id, "transcript")
+    return json(links)
 
 
 @router.patch("/files/{file_id}", response_model=schemas.Attachment)

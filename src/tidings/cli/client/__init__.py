@@ -11,7 +11,6 @@ import typer
 
 from tidings.cli.client.availability import away_app, hours_app, status
 from tidings.cli.client.catchup import catchup
-from tidings.cli.client.clips import file_app
 from tidings.cli.client.commands import inbox, login, logout, read, search
 from tidings.cli.client.connection import PROFILE_ENV, Server
 from tidings.cli.client.context import check
@@ -22,6 +21,7 @@ from tidings.cli.client.notifications import notifications
 from tidings.cli.client.owed import owed_app
 from tidings.cli.client.post import post
 from tidings.cli.client.tail import tail
+from tidings.cli.client.transcripts import file_app
 
 __all__ = ["PROFILE_ENV", "Server", "register"]
 

@@ -23,7 +23,8 @@ def catchup(
         None, "--since", help="ISO date and time (default: the end of your last visit)"
     ),
 ) -> None:
-    """Replies you owe, asks, urgent messages, mentions, then the busiest topics you follow."""
+    """Replies you owe, asks, urgent messages, mentions, the busiest topics you follow,
+    then new clips."""
     with signed_in() as (profile, server):
         people = people_by_id(server)
         zone = viewer_zone(people, profile)
@@ -49,6 +50,12 @@ def catchup(
         console.print("\n[bold]Busiest topics you follow[/bold]")
         for t in found["topics"]:
             _print_topic(t)
+    if found.get("clips"):
+        console.print("\n[bold]New clips[/bold]")
+        for k in found["clips"]:
+            said = f": “{k['first_words']}”" if k["first_words"] else ""
+            line = f"  {local_time(k['created_at'], zone)} · {k['author_name']}: {k['filename']}"
+            console.print(Text(f"{line} (file {k['file_id']}){said}"))
 
 
 def _print_topic(t: dict[str, Any]) -> None:

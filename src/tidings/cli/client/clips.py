@@ -15,7 +15,7 @@ from tidings.cli.client.render import (
 )
 from tidings.core.clips import clock_time
 
-file_app = typer.Typer(no_args_is_help=True, help="Files and clips")
+file_app = typer.Typer(no_args_is_help=True, help="Files and clips: who watched, transcripts")
 
 
 @file_app.command("views")

@@ -175,6 +175,7 @@ def test_message_lists_carry_views_and_my_progress_in_a_fixed_number_of_queries(
     clip = listed[0]["attachments"][0]
     assert clip["views"]["watched"] == 1 and clip["views"]["finished"] == 0
     assert clip["my_progress"] == {"position_ms": 2500, "furthest_ms": 2500, "completed": False}
+    settle_jobs(team, topic_id)
     with statements(team) as one:
         team.owner.get(f"/topics/{topic_id}/messages")
     for tone in range(3):
@@ -182,10 +183,29 @@ def test_message_lists_carry_views_and_my_progress_in_a_fixed_number_of_queries(
         team.member.post(
             f"/topics/{topic_id}/messages", json={"body": "more", "attachments": [upload_id]}
         )
+    settle_jobs(team, topic_id)  # the clips' processing and transcripts run on the server
     with statements(team) as four:
         page = team.owner.get(f"/topics/{topic_id}/messages").json()["items"]
     assert len(page) == 4 and all(m["attachments"][0]["views"] for m in page)
     assert one and len(four) == len(one)
+
+
+def settle_jobs(team: Team, topic_id: int) -> None:
+    """Wait (bounded) until the server's jobs for these clips are done: statements
+    are counted engine-wide, and a job running meanwhile would be counted too."""
+    for _ in range(300):
+        clips = [
+            a
+            for m in team.owner.get(f"/topics/{topic_id}/messages").json()["items"]
+            for a in m["attachments"]
+        ]
+        states = [team.owner.get(f"/files/{a['id']}/transcript") for a in clips]
+        if all(a["processing"] != "pending" for a in clips) and all(
+            r.status_code != 200 or r.json()["state"] != "pending" for r in states
+        ):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the clips' jobs did not finish")
 
 
 def ws(team: Team, person: Person) -> ClientConnection:

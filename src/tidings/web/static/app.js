@@ -84,12 +84,22 @@ async function showMessage(id) {
   dedupe(id);
 }
 
+// A clip that is playing is never cut off: the message is refreshed once it pauses.
+function waitForPause(message, id) {
+  const playing = [...message.querySelectorAll("audio, video")].find((m) => !m.paused && !m.ended);
+  if (!playing) return false;
+  playing.addEventListener("pause", () => refreshMessage(id), {once: true});
+  return true;
+}
+
 async function refreshMessage(id) {
   const current = document.getElementById(`m${id}`);
   if (!current || current.querySelector(".edit-form")) return;  // never clobber an edit
+  if (waitForPause(current, id)) return;
   const html = await fetchHtml(`/parts/messages/${id}`);
   const again = document.getElementById(`m${id}`);
   if (html === null || !again || again.querySelector(".edit-form")) return;
+  if (waitForPause(again, id)) return;
   const node = fragment(html).firstElementChild;
   again.replaceWith(node);
   window.htmx && htmx.process(node);

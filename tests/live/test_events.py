@@ -127,6 +127,24 @@ def test_a_public_channel_reaches_its_members_and_those_viewing_it_not_everyone(
         assert topics(switching) == [second["id"]]
 
 
+def test_a_topic_followed_from_outside_its_public_channel_still_streams_to_its_follower(
+    team: Team,
+) -> None:
+    made = team.owner.post("/channels", json={"name": "desk", "member_ids": [team.admin.id]})
+    assert made.status_code == 201, made.text
+    desk = int(made.json()["id"])
+    mentioned = new_topic(team.owner, desk, "for you", f"@{team.member.handle} a look?")
+    other = new_topic(team.owner, desk, "not for you", "nothing here")
+    with connect(ws_url(team, team.member)) as follower, connect(ws_url(team, team.guest)) as guest:
+        time.sleep(0.2)
+        for topic in (mentioned, other):
+            reply = team.owner.post(f"/topics/{topic['id']}/messages", json={"body": "more"})
+            assert reply.status_code == 201, reply.text
+        created = [e["data"]["topic_id"] for e in drain(follower) if e["type"] == "message.created"]
+        assert created == [mentioned["id"]]  # the followed topic only, though not in #desk
+        assert drain(guest) == []
+
+
 def test_a_bad_view_is_refused_like_a_bad_since(team: Team) -> None:
     assert _closed_with(ws_url(team, team.member) + "&view=one,two")[0] == 4400
     answer = httpx.get(

@@ -238,3 +238,38 @@ def test_the_request_rate_limit_is_shared_by_nodes_that_share_redis(tmp_path: Pa
             team.close()
             a.stop()
             b.stop()
+
+
+def test_a_token_revoked_by_the_operator_command_ends_streams_at_once(
+    nodes: list[LiveServer], team: Team, on: OnNode
+) -> None:
+    from typer.testing import CliRunner
+
+    from tidings.cli import app
+
+    made = on(nodes[0], team.member).post("/tokens", json={"name": "ops"}).json()
+    holder = replace(team.member, token=made["token"])
+    env = {"COLUMNS": "200"}
+    if nodes[0].settings.redis_url:
+        env["TIDINGS_REDIS_URL"] = nodes[0].settings.redis_url
+    with connect(ws_on(nodes[1], holder)) as ws:
+        time.sleep(0.2)
+        revoked = CliRunner().invoke(
+            app,
+            [
+                "token",
+                "revoke",
+                made["id"],
+                "--workspace",
+                team.slug,
+                "--database-url",
+                nodes[0].settings.database_url,
+            ],
+            env=env,
+        )
+        assert revoked.exit_code == 0, revoked.output
+        revoked_at = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            while time.monotonic() - revoked_at < 5:
+                ws.recv(timeout=5)
+        assert time.monotonic() - revoked_at < 1.0

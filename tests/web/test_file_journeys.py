@@ -8,6 +8,7 @@ import io
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.api.test_files import upload
 from tests.support import Team
 from tests.web.conftest import Opener
 from tests.web.test_journeys import message, new_topic
@@ -50,3 +51,29 @@ def test_attach_an_image_and_a_file_in_the_composer(team: Team, open_browser: Op
     with other.expect_download() as download:
         chip.click()
     assert download.value.suggested_filename == "notes.txt"
+
+
+def test_deleting_a_message_with_files_asks_whether_they_go_too(
+    team: Team, open_browser: Opener
+) -> None:
+    topic = new_topic(team, "Drafts")
+    sent: dict[str, tuple[int, int]] = {}  # body: (message id, file id)
+    for body, data in (("Keep the file", b"keep me"), ("Drop the file", b"drop me")):
+        upload_id = upload(team.member, data, "notes.txt")["id"]
+        made = team.member.post(
+            f"/topics/{topic}/messages", json={"body": body, "attachments": [upload_id]}
+        )
+        assert made.status_code == 201, made.text
+        sent[body] = (made.json()["id"], made.json()["attachments"][0]["id"])
+    page = open_browser(team.server, team.member)
+    page.goto(f"/t/{topic}")
+    for body, choice in (
+        ("Keep the file", "Delete it, keep the file"),
+        ("Drop the file", "Delete it and its file"),
+    ):
+        shown = page.locator(f"#m{sent[body][0]}")
+        shown.locator("summary", has_text="Delete").click()
+        shown.get_by_role("button", name=choice).click()
+        expect(shown).to_contain_text("This message was deleted.")
+    assert team.member.get(f"/files/{sent['Keep the file'][1]}").status_code == 200
+    assert team.member.get(f"/files/{sent['Drop the file'][1]}").status_code == 404

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from tidings.core.notify import FOLLOWING
 from tidings.core.permissions import ChannelFacts, require_post, require_read_channel
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotFound
@@ -16,7 +17,7 @@ from tidings.store.lookups import (
     conversation_member_ids,
     topic_row,
 )
-from tidings.store.models import channel_members, members
+from tidings.store.models import channel_members, members, topic_subscriptions
 from tidings.store.tx import CHANNEL, MEMBERS, Tx
 
 
@@ -38,7 +39,14 @@ class Place:
 
     def emit(self, tx: Tx, type_: str, payload: dict[str, Any]) -> None:
         if self.channel is not None:
-            tx.emit(self.workspace_id, type_, payload, audience=CHANNEL, channel_id=self.channel.id)
+            tx.emit(
+                self.workspace_id,
+                type_,
+                payload,
+                audience=CHANNEL,
+                channel_id=self.channel.id,
+                member_ids=self._followers_outside(tx),
+            )
         else:
             tx.emit(
                 self.workspace_id,
@@ -47,6 +55,29 @@ class Place:
                 audience=MEMBERS,
                 member_ids=self.participant_ids,
             )
+
+    def _followers_outside(self, tx: Tx) -> tuple[int, ...]:
+        """Who follows this topic of a public channel without being in the channel (a
+        mention made them follow): its live events go to its members, to those viewing
+        it, and to them. Usually nobody, found by one indexed query."""
+        if self.channel is None or self.channel.is_private or self.topic_id is None:
+            return ()
+        joined = select(channel_members.c.member_id).where(
+            channel_members.c.channel_id == self.channel.id,
+            channel_members.c.member_id == topic_subscriptions.c.member_id,
+        )
+        rows = tx.conn.execute(
+            select(topic_subscriptions.c.member_id)
+            .join(members, members.c.id == topic_subscriptions.c.member_id)
+            .where(
+                topic_subscriptions.c.topic_id == self.topic_id,
+                topic_subscriptions.c.state == FOLLOWING,
+                members.c.is_active.is_(True),
+                members.c.role != Role.GUEST.value,
+                ~joined.exists(),
+            )
+        ).scalars()
+        return tuple(sorted(rows))
 
     def readers_among(self, tx: Tx, candidates: Iterable[int]) -> set[int]:
         """Those of ``candidates`` who may read this place."""

@@ -35,13 +35,23 @@ DB_OPTION = typer.Option(None, "--database-url", help="Overrides TIDINGS_DATABAS
 
 @contextmanager
 def open_database(database_url: str | None) -> Iterator[Database]:
+    """The database for one operator command. Its commits wake running servers the way
+    theirs wake each other (Redis or PostgreSQL notices), so a token revoked here ends
+    streams at once; on SQLite they see it at their next look at the log."""
+    from tidings.live.wakeup import wakeups_for
+
     settings = load_settings(database_url=database_url)
     db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+    wakeups = wakeups_for(settings.database_url, settings.redis_url)
+    if wakeups is not None:
+        db.add_commit_listener(wakeups.announce)
     try:
         db.migrate()
         yield db
     finally:
-        db.close()
+        db.close()  # commits what it holds, then the wake-up goes out
+        if wakeups is not None:
+            wakeups.close()
 
 
 def run_action(database_url: str | None, fn: Callable[[Tx], T]) -> T:

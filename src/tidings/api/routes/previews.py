@@ -34,7 +34,10 @@ async def _reader(request: Request) -> Actor:
     "/messages/{message_id}/previews/{position}/image",
     response_class=Response,
     responses={
-        200: {"description": "The image (WebP)", "content": {MIME_TYPE: {}}},
+        200: {
+            "description": "The image (WebP)",
+            "content": {MIME_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        },
         304: openapi.download_responses()[304],
     },
 )

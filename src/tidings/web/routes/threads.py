@@ -296,7 +296,13 @@ async def edit(request: Request, message_id: int, actor: Actor = Depends(web_act
 
 @router.post("/messages/{message_id}/delete", response_class=HTMLResponse)
 async def delete(request: Request, message_id: int, actor: Actor = Depends(web_actor)) -> Response:
-    await run(request, actor, lambda tx: messages.delete_message(tx, actor, message_id))
+    """Delete the message's text; its files too when the author (or an admin) says so."""
+    files = (await read_form(request)).flag("delete_files")
+    await run(
+        request,
+        actor,
+        lambda tx: messages.delete_message(tx, actor, message_id, delete_files=files),
+    )
     if is_htmx(request):
         return await _message_part(request, actor, message_id)
     return back(request, "/")

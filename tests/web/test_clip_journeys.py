@@ -127,3 +127,25 @@ def test_a_comment_at_a_moment_seeks_the_player_and_the_pin_resets(
     media.evaluate("m => { m.pause(); m.currentTime = 0; }")
     message(member, "Look here").last.get_by_role("button", name=re.compile("at 0:06")).click()
     member.wait_for_function("m => m.currentTime >= 6", arg=media.element_handle())
+
+
+def test_a_paused_clip_keeps_its_place_when_its_message_is_refreshed(
+    team: Team, open_browser: Opener
+) -> None:
+    topic = new_topic(team, "Keep my place")
+    upload_id = upload(team.member, wav(), "walkthrough.wav")
+    sent = team.member.post(
+        f"/topics/{topic}/messages", json={"body": "Walkthrough", "attachments": [upload_id]}
+    ).json()
+    owner = open_browser(team.server, team.owner)
+    owner.goto(f"/t/{topic}")
+    walk = player(owner, "Walkthrough")
+    walk.evaluate("m => { m.currentTime = 6; }")
+    owner.wait_for_function("m => m.currentTime >= 6", arg=walk.element_handle())
+    reacted = team.member.put(f"/messages/{sent['id']}/reactions/thumbs_up")
+    assert reacted.status_code in (200, 201), reacted.text
+    expect(message(owner, "Walkthrough").locator(".reactions")).to_be_visible()  # re-rendered
+    again = player(owner, "Walkthrough")
+    assert again.evaluate("m => m.currentTime") >= 6  # the new player, at the same place
+    clip = message(owner, "Walkthrough")
+    expect(clip.get_by_role("button", name="Comment at 0:06")).to_be_visible()

@@ -101,7 +101,16 @@ async function refreshMessage(id) {
   if (html === null || !again || again.querySelector(".edit-form")) return;
   if (waitForPause(again, id)) return;
   const node = fragment(html).firstElementChild;
+  // A paused clip keeps its place: "Comment at 0:42" and play go on from there.
+  const places = new Map([...again.querySelectorAll("figure.file-clip[data-file]")]
+    .map((f) => [f.dataset.file, f.querySelector("audio, video")?.currentTime || 0]));
   again.replaceWith(node);
+  node.querySelectorAll("figure.file-clip[data-file]").forEach((f) => {
+    const media = f.querySelector("audio, video");
+    if (!media || !places.get(f.dataset.file)) return;
+    media.currentTime = places.get(f.dataset.file);
+    media.dispatchEvent(new Event("timeupdate"));  // what shows the time catches up now
+  });
   window.htmx && htmx.process(node);
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import socket
 from collections.abc import Callable
 from types import FrameType
@@ -167,3 +168,25 @@ class StreamEndingServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.hub.end_streams()
         super().handle_exit(sig, frame)
+
+
+def run_app(
+    app: Any,
+    settings: Settings,
+    sockets: list[socket.socket],
+    on_listening: Callable[[], None] | None = None,
+) -> None:
+    """Serve ``app`` on ``sockets`` until SIGTERM or Ctrl-C (one process of Tidings)."""
+    from tidings.logs import logging_config
+
+    config = server_config(
+        app,
+        settings,
+        log_config=logging_config(settings.log_level),
+        access_log=settings.access_log,
+        timeout_graceful_shutdown=10,
+    )
+    # What start-up built lives as long as the process: keep it out of the cyclic
+    # collector, whose full passes over it stalled every request for ~0.1 s under load.
+    gc.freeze()
+    StreamEndingServer(config, app.state.services.hub, on_listening).run(sockets=sockets)

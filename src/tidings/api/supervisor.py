@@ -14,7 +14,6 @@ commit at a time.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import multiprocessing
 import os
@@ -46,19 +45,9 @@ MAX_RESTART_WAIT = 30.0
 def serve_process(settings: Settings, sock: socket.socket, ready: Event) -> None:
     """One server process (the target of each spawned process)."""
     from tidings.api.app import create_app
-    from tidings.api.serving import StreamEndingServer, server_config
-    from tidings.logs import logging_config
+    from tidings.api.serving import run_app
 
-    app = create_app(settings)
-    config = server_config(
-        app,
-        settings,
-        log_config=logging_config(settings.log_level),
-        access_log=settings.access_log,
-        timeout_graceful_shutdown=10,
-    )
-    gc.freeze()  # see the single-process serve: start-up objects live as long as we do
-    StreamEndingServer(config, app.state.services.hub, ready.set).run(sockets=[sock])
+    run_app(create_app(settings), settings, [sock], ready.set)
 
 
 @dataclass(eq=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import shlex
 import shutil
 import signal
@@ -94,8 +93,7 @@ def serve(
 ) -> None:
     """Run the server (migrates the database first)."""
     from tidings.api.app import create_app
-    from tidings.api.serving import StreamEndingServer, listen, server_config
-    from tidings.logs import logging_config
+    from tidings.api.serving import listen, run_app
 
     settings = load_settings(
         host=host, port=port, demo=demo, workers=workers, database_url=database_url
@@ -118,17 +116,7 @@ def serve(
         if hint:
             console.print(hint, markup=False, soft_wrap=True)
 
-    config = server_config(
-        app,
-        settings,
-        log_config=logging_config(settings.log_level),
-        access_log=settings.access_log,
-        timeout_graceful_shutdown=10,
-    )
-    # What start-up built lives as long as the process: keep it out of the cyclic
-    # collector, whose full passes over it stalled every request for ~0.1 s under load.
-    gc.freeze()
-    StreamEndingServer(config, app.state.services.hub, listening).run(sockets=[sock])
+    run_app(app, settings, [sock], listening)
 
 
 def _serve_processes(settings: Settings) -> None:

@@ -132,6 +132,21 @@ class LiveServer:
         self.thread.join(15)
 
 
+@contextmanager
+def server_running_no_jobs(
+    kind: str, tmp: Path, clock: Clock | None = None
+) -> Iterator[LiveServer]:
+    """A server with its files under ``tmp`` whose jobs (a clip's processing, its
+    transcript) the test runs itself, when it chooses."""
+    with database_url_for(kind, tmp) as url:
+        settings = server_settings(url, storage_dir=str(tmp / "files"), run_jobs=False)
+        live = LiveServer(settings, clock).start()
+        try:
+            yield live
+        finally:
+            live.stop()
+
+
 def server_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tests.api.test_files import blob_files, post_with, upload
 from tests.media.conftest import SAMPLE, make
-from tests.support import LiveServer, Team, database_url_for, make_team, server_settings
+from tests.support import LiveServer, Team, make_team, server_running_no_jobs
 from tidings.actions.digests import build
 from tidings.clock import FrozenClock
 from tidings.core.roles import Actor, Role
@@ -47,14 +47,8 @@ def clips_server(
     database_kind: str, tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock
 ) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp(f"clips-{database_kind}")
-    with database_url_for(database_kind, tmp) as url:
-        # The test runs the jobs itself, when it chooses.
-        settings = server_settings(url, storage_dir=str(tmp / "files"), run_jobs=False)
-        live = LiveServer(settings, clock).start()
-        try:
-            yield live
-        finally:
-            live.stop()
+    with server_running_no_jobs(database_kind, tmp, clock) as live:
+        yield live
 
 
 @pytest.fixture

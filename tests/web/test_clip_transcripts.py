@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.api.test_files import post_with, upload
 from tests.media.conftest import SAMPLE
-from tests.support import LiveServer, Team, database_url_for, make_team, server_settings
+from tests.support import LiveServer, Team, make_team, server_running_no_jobs
 from tests.web.conftest import Opener, serious_violations
 from tidings.jobs import Worker
 
@@ -25,15 +25,10 @@ def clip_server(
 ) -> Iterator[LiveServer]:
     if not shutil.which("ffmpeg"):
         pytest.skip("clips need ffmpeg")
-    tmp = tmp_path_factory.mktemp(f"web-clips-{database_kind}")
-    with database_url_for(database_kind, tmp) as url:
-        # The test runs the jobs itself, when it chooses.
-        settings = server_settings(url, storage_dir=str(tmp / "files"), run_jobs=False)
-        live = LiveServer(settings).start()
-        try:
-            yield live
-        finally:
-            live.stop()
+    with server_running_no_jobs(
+        database_kind, tmp_path_factory.mktemp(f"web-clips-{database_kind}")
+    ) as live:
+        yield live
 
 
 @pytest.fixture

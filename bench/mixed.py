@@ -14,7 +14,7 @@ That is a working day compressed ten times: a person looks every ~30 s and write
 every ~2 min. Every message carries the machine-wide monotonic time it was sent,
 so each receiving socket measures its live delivery delay.
 
-N ramps up (100, 200, 400, …): members are added to those already active; after
+N ramps up (50, 100, 200, 400, …): members are added to those already active; after
 a settling pause, a window of fixed length is measured (request latency over all
 requests, errors, delivery delay, CPU). The ramp stops at the first N whose request
 p99 exceeds the limit (500 ms) or that had an error; the result is the largest N
@@ -479,6 +479,7 @@ HEADERS = (
     "delivery p50 ms",
     "delivery p99 ms",
     "server CPU",
+    "server CPU ms per member-s",
     "client CPU",
     "other load",
     "p99 ≤ limit, no errors",
@@ -501,6 +502,7 @@ def _cells(level: Level, limit: float) -> list[Any]:
         common.ms(common.percentile(level.deliveries, 50)),
         common.ms(common.percentile(level.deliveries, 99)),
         f"{level.server_cpu:.0%}",
+        f"{level.server_cpu / level.users * 1000:.1f}",
         f"{level.client_cpu:.0%}",
         f"{level.others_cpu:.0%}",
         "yes" if level.passed(limit) else "no",
@@ -524,7 +526,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--levels",
-        default="100,200,400,800,1200,1600,2000",
+        default="50,100,200,400,800,1200,1600,2000",
         help="Active members at each step of the ramp",
     )
     parser.add_argument("--window", type=float, default=10.0, help="Seconds measured per step")
@@ -578,9 +580,9 @@ def main() -> None:
         "sharing the 2 cores with the server. The server runs with "
         f"`TIDINGS_MAX_CONNECTIONS={MAX_CONNECTIONS}` (the default, 2,048 per process, "
         "would refuse past ~1,000 members). Requests: every HTTP request; deliveries: "
-        "`message.created` frames received, delay from the send.\n\n"
-        + "\n\n".join(tables)
-        + f"\n\n{verdict}.\n"
+        "`message.created` frames received, delay from the send. Server CPU ms per "
+        "member-s: the server's CPU time per second per active member, at the compressed "
+        "pace.\n\n" + "\n\n".join(tables) + f"\n\n{verdict}.\n"
     )
     common.write_section(common.section_name("mixed", args), body)
 

@@ -46,6 +46,9 @@ LIVE_CHECK_MESSAGES = 20
 # Nodes read the event log unprompted only this often: live delivery in the check
 # must come from a wake-up.
 POLL_SECONDS = "60"
+# Several nodes start at once on a busy 2-core machine: give them longer than one.
+common.START_TIMEOUT = 120.0
+DEADLOCK = "DeadlockDetected) deadlock detected"  # once per failed write in a node's log
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ CONFIGS = (Config(1, True), Config(2, True), Config(3, True), Config(2, False))
 class Cluster:
     urls: list[str]
     processes: list[subprocess.Popen[bytes]]
+    logs: list[Path]
 
     @property
     def apis(self) -> list[str]:
@@ -85,11 +89,12 @@ def running_nodes(
     if redis_url:
         extra["TIDINGS_REDIS_URL"] = redis_url
     env = common.server_env(database_url, "full", extra)
-    cluster = Cluster([], [])
+    cluster = Cluster([], [], [])
     try:
         for i in range(count):
             port = common.free_port()
-            with (tmp / f"node{i}.log").open("ab") as log:
+            log_path = tmp / f"node-{time.monotonic_ns()}-{i}.log"
+            with log_path.open("ab") as log:
                 process = subprocess.Popen(
                     [str(common.BIN / "tidings"), "serve", "--port", str(port)],
                     env=env,
@@ -98,8 +103,11 @@ def running_nodes(
                 )
             cluster.urls.append(f"http://127.0.0.1:{port}")
             cluster.processes.append(process)
-        for i, (url, process) in enumerate(zip(cluster.urls, cluster.processes, strict=True)):
-            common._wait_healthy(url, process, tmp / f"node{i}.log")
+            cluster.logs.append(log_path)
+        for url, process, log_path in zip(
+            cluster.urls, cluster.processes, cluster.logs, strict=True
+        ):
+            common._wait_healthy(url, process, log_path)
         _check_wakeups(cluster, "redis" if redis_url else "postgresql")
         yield cluster
     finally:
@@ -279,6 +287,7 @@ class Results:
     live: list[LiveCheck]
     acknowledged: int
     stored: int
+    deadlocks: int  # failed writes the nodes logged as deadlocks
 
 
 def measure(args: argparse.Namespace, database_url: str, owner: str, tmp: Path) -> Results:
@@ -320,7 +329,8 @@ def measure(args: argparse.Namespace, database_url: str, owner: str, tmp: Path) 
     with running_nodes(database_url, tmp, 1, None) as cluster:
         stored = stored_messages(cluster.apis[0], owner, topics) - before
     acknowledged = live_acknowledged + sum(r.done - r.errors for rs in runs.values() for r in rs)
-    return Results(runs, live, acknowledged, stored)
+    deadlocks = sum(p.read_text(errors="replace").count(DEADLOCK) for p in tmp.glob("node-*.log"))
+    return Results(runs, live, acknowledged, stored, deadlocks)
 
 
 def _line(run: NodeRun) -> str:
@@ -447,7 +457,9 @@ def main() -> None:
     figures = common.table(HEADERS, rows(results))
     checks = (
         f"Messages acknowledged: {results.acknowledged:,}; stored (topic counters): "
-        f"{results.stored:,}. Live across nodes: " + "; ".join(map(str, results.live)) + "."
+        f"{results.stored:,}. Live across nodes: "
+        + "; ".join(map(str, results.live))
+        + f". Writes that failed as PostgreSQL deadlocks (nodes' logs): {results.deadlocks}."
     )
     print()
     print(figures)

@@ -552,6 +552,8 @@ def main() -> None:
         with common.running_server(args.database_url, args.synchronous, extra) as server:
             database = common.database_label(server.database_url, server.synchronous)
             print(f"--- {workers} process(es)", flush=True)
+            if args.quiet_wait:  # once per ramp: the ramp itself loads the machine
+                common.wait_for_quiet(max_wait=args.quiet_wait)
             results = ramp(server, args, levels)
         label = f"{workers} process{'es' if workers > 1 else ''}"
         rows = [_cells(level, args.p99_limit) for level in results]

@@ -126,12 +126,6 @@ def _check_wakeups(cluster: Cluster, expected: str) -> None:
 class NodeRun(send.Run):
     postgres_cpu: float = field(default=0.0)  # cores used by this database's backends
 
-    @property
-    def per_total_cpu(self) -> float:
-        """Messages per CPU-second of the nodes and PostgreSQL together."""
-        cpu = (self.server_cpu + self.postgres_cpu) * self.elapsed
-        return self.done / cpu if cpu else 0.0
-
 
 def postgres_cpu_seconds(database: str) -> float:
     """CPU seconds of the PostgreSQL backends serving ``database``: their process
@@ -368,6 +362,7 @@ def _per_cpu(runs: list[NodeRun]) -> float:
 
 
 def _per_total_cpu(runs: list[NodeRun]) -> float:
+    """Messages per CPU-second of the nodes and PostgreSQL together, pooled."""
     cpu = sum((r.server_cpu + r.postgres_cpu) * r.elapsed for r in runs)
     return sum(r.done for r in runs) / cpu if cpu else 0.0
 
@@ -433,7 +428,9 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=2, help="Passes over the configurations (default: 2)"
     )
-    parser.add_argument("--max-nodes", type=int, choices=(2, 3), default=3)
+    parser.add_argument(
+        "--max-nodes", type=int, choices=(2, 3), default=3, help="Leave out 3 nodes with 2"
+    )
     parser.add_argument(
         "--quiet-wait",
         type=float,

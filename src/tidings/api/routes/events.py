@@ -136,13 +136,14 @@ async def events_sse(
         try:
             yield b": connected\n\n"
             while (batch := await sub.next_batch(heartbeat)) is not None:
-                if not batch:
-                    yield b"event: heartbeat\ndata: {}\n\n"
-                    continue
-                yield b"".join(
+                chunk = b"".join(
                     b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), item.json)
                     for item in batch
                 )
+                # Suspended here only while the client's socket is full.
+                sub.stalled = True
+                yield chunk or b"event: heartbeat\ndata: {}\n\n"
+                sub.stalled = False
         finally:
             STREAMS.dec()
             svc.hub.unsubscribe(sub)

@@ -32,7 +32,9 @@ STAMP = re.compile(r"fanout (\d+) t=([0-9.]+)")
 # --- subscriber processes ---------------------------------------------------------------
 
 
-async def _subscribe(ws_url: str, tokens: list[str], ready: Any, control: Any) -> dict[str, Any]:
+async def _subscribe(
+    ws_url: str, tokens: list[str], ready: Any, control: Any, deflate: bool
+) -> dict[str, Any]:
     from websockets.asyncio.client import connect
 
     latencies = array("d")
@@ -45,8 +47,8 @@ async def _subscribe(ws_url: str, tokens: list[str], ready: Any, control: Any) -
     async def open_socket(token: str) -> Any:
         async with gate:
             return await connect(
-                f"{ws_url}?token={token}",
-                compression=None,
+                f"{ws_url}token={token}",
+                compression="deflate" if deflate else None,
                 ping_interval=None,
                 max_size=2**20,
                 open_timeout=60,
@@ -57,20 +59,22 @@ async def _subscribe(ws_url: str, tokens: list[str], ready: Any, control: Any) -
     async def read(i: int, ws: Any) -> None:
         with contextlib.suppress(Exception):
             async for frame in ws:
-                event = orjson.loads(frame)
-                if event.get("type") != "message.created":
-                    continue
-                found = STAMP.search(event["data"]["body"])
-                if found is None:
-                    continue
+                parsed = orjson.loads(frame)
                 now = time.monotonic()
-                if now > stop_at[0]:
-                    return  # a receipt after the deadline does not count
-                latencies.append(now - float(found.group(2)))
-                last[0] = now
-                received[i] += 1
-                if 0 <= expected[0] <= received[i]:
-                    return
+                # With batch=1 a frame is an array of events.
+                for event in parsed if isinstance(parsed, list) else (parsed,):
+                    if event.get("type") != "message.created":
+                        continue
+                    found = STAMP.search(event["data"]["body"])
+                    if found is None:
+                        continue
+                    if now > stop_at[0]:
+                        return  # a receipt after the deadline does not count
+                    latencies.append(now - float(found.group(2)))
+                    last[0] = now
+                    received[i] += 1
+                    if 0 <= expected[0] <= received[i]:
+                        return
 
     readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
     ready.put(len(sockets))
@@ -94,9 +98,9 @@ async def _subscribe(ws_url: str, tokens: list[str], ready: Any, control: Any) -
 
 
 def subscriber_process(
-    ws_url: str, tokens: list[str], ready: Any, control: Any, results: Any
+    ws_url: str, tokens: list[str], ready: Any, control: Any, results: Any, deflate: bool
 ) -> None:
-    results.put(common.run(_subscribe(ws_url, tokens, ready, control)))
+    results.put(common.run(_subscribe(ws_url, tokens, ready, control, deflate)))
 
 
 # --- the sender ---------------------------------------------------------------------------
@@ -181,16 +185,19 @@ def run_rate(
     duration: float,
     processes: int,
     drain: float,
+    batch: bool = False,
+    deflate: bool = False,
 ) -> Outcome:
     ctx = get_context("spawn")
     ws_url = server.url.replace("http://", "ws://") + "/api/v1/events"
+    ws_url += "?batch=1&" if batch else "?"  # the subscribers add token=…
     ready, results = ctx.Queue(), ctx.Queue()
     chunks = [tokens[i::processes] for i in range(processes)]
     workers, controls = [], []
     for chunk in chunks:
         mine, theirs = ctx.Pipe()
         worker = ctx.Process(
-            target=subscriber_process, args=(ws_url, chunk, ready, theirs, results)
+            target=subscriber_process, args=(ws_url, chunk, ready, theirs, results, deflate)
         )
         worker.start()
         workers.append(worker)
@@ -292,6 +299,14 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds of sending")
     parser.add_argument("--drain", type=float, default=20.0, help="Seconds to wait after")
+    parser.add_argument(
+        "--batch", action="store_true", help="Subscribers ask for batched frames (batch=1)"
+    )
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="Subscribers offer permessage-deflate, as browsers do (default: they do not)",
+    )
     args = parser.parse_args()
     common.apply_server_options(args)
     rates = [float(r) for r in args.rates.split(",")]
@@ -305,7 +320,15 @@ def main() -> None:
         for rate in rates:
             common.wait_for_quiet(max_wait=args.quiet_wait)
             outcome = run_rate(
-                server, tokens, topic, rate, args.duration, args.processes, args.drain
+                server,
+                tokens,
+                topic,
+                rate,
+                args.duration,
+                args.processes,
+                args.drain,
+                args.batch,
+                args.deflate,
             )
             print(dict(zip(HEADERS, _cells(outcome), strict=True)))
             outcomes.append(outcome)

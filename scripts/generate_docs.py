@@ -370,12 +370,16 @@ def _websocket(route: RouteInfo) -> list[str]:
         "- Authentication: `Authorization: Bearer <token>` header or `?token=<token>`",
         "- Query: `since` (an event id) to resume after it; `view` (channel ids,"
         " comma-separated, up to 50): public channels the client has open, whose events"
-        " come even to members who have not joined them",
+        " come even to members who have not joined them; `batch=1`: each text frame is"
+        " a JSON array of one or more events (everything queued for the socket at once),"
+        " heartbeats and pongs included",
         "- A refused stream is accepted and then closed at once, with a close code and a"
         " reason in words: 4401 when the token is missing, invalid, expired or revoked"
         " (sign in again), 4400 when `since` is not a non-negative integer (fix the"
         " request; reconnecting unchanged will not help). The SSE form answers the same"
-        " cases with problem+json 401 and 400",
+        " cases with problem+json 401 and 400. A stream whose client stops reading while"
+        " events keep coming is closed with 1013 (try again later): reconnect with"
+        " `since` set to the last id received, and nothing is missed",
         '- A text frame `ping` from the client is answered with `{"type": "pong"}`;'
         ' `{"type": "view", "channel_ids": [...]}` replaces the channels it has open',
         "",

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(
         20.0, gt=0, description="Seconds between heartbeats on idle event streams"
     )
+    stream_backlog_limit: int = Field(
+        500,
+        ge=1,
+        description="Events queued for a live stream whose client has stopped reading "
+        "before the stream is closed (code 1013) for the client to resume with since",
+    )
     writer_batch_max: int = Field(
         128, ge=1, le=10_000, description="Most write actions committed in one transaction"
     )

@@ -76,7 +76,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
     open_writable(db)
-    hub = Hub(db, on_delivered=metrics.observe_delivery)
+    hub = Hub(
+        db,
+        on_delivered=metrics.observe_delivery,
+        stalled_limit=settings.stream_backlog_limit,
+    )
     db.writer.on_batch = metrics.observe_batch
     tokens = TokenCache()
 

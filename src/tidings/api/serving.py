@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from tidings.api.websocket_writes import CoalescingWebSocketProtocol
 from tidings.config import Settings
 from tidings.errors import TidingsError
 from tidings.live.hub import Hub
@@ -98,6 +99,7 @@ def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Confi
         host=settings.host,
         port=settings.port,
         http=guarded_protocol(settings),  # type: ignore[arg-type]
+        ws=CoalescingWebSocketProtocol,
         timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]
         h11_max_incomplete_event_size=settings.max_header_bytes,
         limit_concurrency=settings.max_connections,

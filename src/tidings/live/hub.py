@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,9 @@ from tidings.views import iso
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 1000
-QUEUE_LIMIT = 20_000
+QUEUE_LIMIT = 20_000  # events queued for one stream, at most
+STALLED_LIMIT = 500  # ... while its client reads nothing
+HAND_OUT_SLICE = 64
 
 
 @dataclass
@@ -60,17 +63,34 @@ class Delivered:
 
 @dataclass(eq=False)
 class Subscriber:
+    """One stream's view of the log: the events it may see, queued in order.
+
+    The queue is bounded. A stream whose client reads slower than its events come is
+    shed: once ``stalled_limit`` events wait while the stream cannot write (the
+    client's socket is full: ``stalled``), or ``limit`` wait in any case, its queue is
+    dropped and the stream ends with ``lagging`` set, at no cost to the other streams.
+    The client resumes from the last id it got and misses nothing. (Streams that are
+    behind because the server is, all at once, have empty sockets: they are not shed.)
+    """
+
     actor: Actor
     token_hash: str = ""
     viewing: frozenset[int] = frozenset()  # public channels open in the client
-    queue: asyncio.Queue[Delivered | None] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_LIMIT)
-    )
+    limit: int = QUEUE_LIMIT
+    stalled_limit: int = STALLED_LIMIT
+    items: deque[Delivered] = field(default_factory=deque)
     cursor: int = 0
     catching_up: bool = True
     pending: list[Delivered] = field(default_factory=list)
     closed: bool = False
+    lagging: bool = False
+    stalled: bool = False  # set by the stream while its client's socket is full
+    on_shed: Callable[[], None] | None = None  # the stream's way to close at once
     replay: asyncio.Task[None] | None = None
+    _waiter: asyncio.Future[None] | None = None  # the stream, waiting for events
+    _room: asyncio.Future[None] | None = None  # a replay, waiting for the stream
+    _beat: asyncio.TimerHandle | None = None
+    _active_at: float = 0.0
 
     def offer(self, item: Delivered) -> None:
         if self.closed or item.seq <= self.cursor:
@@ -80,14 +100,40 @@ class Subscriber:
             return
         self._put(item)
 
+    def offer_all(self, items: Iterable[Delivered]) -> None:
+        for item in items:
+            self.offer(item)
+
+    def put_first(self, item: Delivered) -> None:
+        """An item ahead of all events (a ``reset``)."""
+        self.items.append(item)
+        _resolve(self._waiter)
+
+    async def replayed(self, item: Delivered) -> None:
+        """An event of the replay, behind those already queued."""
+        await self.room()
+        if not self.closed:
+            self.items.append(item)
+            _resolve(self._waiter)
+
     def _put(self, item: Delivered) -> None:
-        try:
-            self.queue.put_nowait(item)
-            self.cursor = item.seq
-        except asyncio.QueueFull:
-            # A reader this far behind resumes from its last id on reconnect.
-            log.warning("closing a lagging event stream of member %s", self.actor.member_id)
+        if len(self.items) >= (self.stalled_limit if self.stalled else self.limit):
+            log.warning("shedding a lagging event stream of member %s", self.actor.member_id)
+            self.lagging = True
+            self.items.clear()  # the client resumes from the last id it got
             self.close()
+            if self.on_shed is not None:
+                self.on_shed()
+            return
+        self.items.append(item)
+        self.cursor = item.seq
+        _resolve(self._waiter)
+
+    async def room(self) -> None:
+        """Wait while the queue is at its limit: a replay goes no faster than its stream."""
+        while len(self.items) >= self.limit and not self.closed:
+            self._room = asyncio.get_running_loop().create_future()
+            await self._room
 
     def go_live(self) -> None:
         pending, self.pending = self.pending, []
@@ -101,11 +147,54 @@ class Subscriber:
             self.replay.cancel()
         if not self.closed:
             self.closed = True
-            if self.queue.full():
-                # The end marker must get through: the client then resumes from its
-                # last id and misses nothing, instead of idling on heartbeats.
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+            if self._beat is not None:
+                self._beat.cancel()
+                self._beat = None
+            _resolve(self._waiter)
+            _resolve(self._room)
+
+    async def next_batch(self, idle: float) -> list[Delivered] | None:
+        """Everything queued, in order, waiting for something if nothing is. ``[]`` when
+        ``idle`` seconds passed since the last batch with nothing new (time for a
+        heartbeat); ``None`` once the stream is closed and what it had queued is taken."""
+        loop = asyncio.get_running_loop()
+        if not self.items and not self.closed:
+            if not self._active_at:
+                self._active_at = loop.time()
+            if self._beat is None:
+                self._beat = loop.call_at(self._active_at + idle, self._beat_due, idle)
+            # A future per wait: asyncio.Queue.get under wait_for (a task and a timer
+            # per call) cost a sixth of the server's time under fan-out.
+            self._waiter = loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        self._active_at = loop.time()
+        if self.items:
+            taken = list(self.items)
+            self.items.clear()
+            _resolve(self._room)
+            return taken
+        return None if self.closed else []
+
+    def _beat_due(self, idle: float) -> None:
+        """One timer per idle period rather than one per wait: due ``idle`` seconds
+        after the last batch, it wakes the stream only if nothing came since."""
+        self._beat = None
+        if self._waiter is None:
+            return  # busy sending: its next wait arms the timer again
+        loop = asyncio.get_running_loop()
+        due = self._active_at + idle
+        if loop.time() < due:
+            self._beat = loop.call_at(due, self._beat_due, idle)
+        else:
+            _resolve(self._waiter)
+
+
+def _resolve(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
 
 
 def _event_rows(conn: Connection, workspace_id: int, after: int, limit: int) -> list[Any]:
@@ -187,8 +276,7 @@ class Feed:
             if not rows:
                 return
             await self._ensure_channels(rows)
-            for row in rows:
-                self._dispatch(row)
+            await self._hand_out(*self._route(rows))
             if len(rows) < READ_CHUNK:
                 return
 
@@ -198,34 +286,55 @@ class Feed:
         if missing:
             await self.hub.db.aread(lambda c: self.access.load_channels(c, missing))
 
-    def _dispatch(self, row: Any) -> None:
-        payload = orjson.loads(row.payload)
-        self.access.apply(row.type, payload)
-        audience, channel_id, member_ids = _audience(row)
-        item = Delivered.of(row)
-        for sub in list(self.subscribers):
-            if self.access.may_receive(
-                sub.actor.member_id, audience, channel_id, member_ids, sub.viewing
-            ):
-                sub.offer(item)
-        if self.hub.on_delivered is not None:
-            self.hub.on_delivered(row.created_at, self.hub.db.clock.now())
-        if row.type == "token.revoked":
-            self._close_token(payload["token_hash"])
-        if row.type == "member.deactivated":
-            self._close_member(payload["id"])
-        self.head = row.seq
+    def _route(self, rows: list[Any]) -> tuple[dict[Subscriber, list[Delivered]], list[Subscriber]]:
+        """Which subscriber gets which of ``rows``, in order, and which streams end after
+        them (a revoked token, a deactivated member). Each row's audience is decided with
+        the access state as of that row; the feed's head then moves past all of them."""
+        subscribers = list(self.subscribers)
+        batches: dict[Subscriber, list[Delivered]] = {}
+        ending: list[Subscriber] = []
+        for row in rows:
+            payload = orjson.loads(row.payload)
+            self.access.apply(row.type, payload)
+            audience, channel_id, member_ids = _audience(row)
+            item = Delivered.of(row)
+            for sub in subscribers:
+                if self.access.may_receive(
+                    sub.actor.member_id, audience, channel_id, member_ids, sub.viewing
+                ):
+                    batches.setdefault(sub, []).append(item)
+            if self.hub.on_delivered is not None:
+                self.hub.on_delivered(row.created_at, self.hub.db.clock.now())
+            ended = self._ended_by(row.type, payload, subscribers)
+            if ended:
+                ending += ended
+                subscribers = [sub for sub in subscribers if sub not in ended]
+            self.head = row.seq
+        return batches, ending
 
-    def _close_token(self, token_hash: str) -> None:
-        """A stream opened with a revoked token ends with it."""
-        for sub in list(self.subscribers):
-            if sub.token_hash == token_hash:
-                sub.close()
+    async def _hand_out(
+        self, batches: dict[Subscriber, list[Delivered]], ending: list[Subscriber]
+    ) -> None:
+        """Queue each subscriber's events, a slice of subscribers at a time: each slice
+        wakes its streams, and yielding between slices lets requests (the sender's POST
+        among them) take turns with the fan-out instead of waiting behind all of it.
+        Subscribers that join meanwhile start after the head, or replay up to it."""
+        for n, (sub, items) in enumerate(batches.items(), start=1):
+            sub.offer_all(items)
+            if n % HAND_OUT_SLICE == 0:
+                await asyncio.sleep(0)
+        for sub in ending:
+            sub.close()
 
-    def _close_member(self, member_id: int) -> None:
-        for sub in list(self.subscribers):
-            if sub.actor.member_id == member_id:
-                sub.close()
+    def _ended_by(
+        self, type_: str, payload: Any, subscribers: list[Subscriber]
+    ) -> list[Subscriber]:
+        """A stream opened with a revoked token ends with it; a deactivated member's too."""
+        if type_ == "token.revoked":
+            return [sub for sub in subscribers if sub.token_hash == payload["token_hash"]]
+        if type_ == "member.deactivated":
+            return [sub for sub in subscribers if sub.actor.member_id == payload["id"]]
+        return []
 
     def visible(self, sub: Subscriber, row: Any) -> bool:
         audience, channel_id, member_ids = _audience(row)
@@ -236,9 +345,13 @@ class Feed:
 
 class Hub:
     def __init__(
-        self, db: Database, on_delivered: Callable[[datetime, datetime], None] | None = None
+        self,
+        db: Database,
+        on_delivered: Callable[[datetime, datetime], None] | None = None,
+        stalled_limit: int = STALLED_LIMIT,
     ) -> None:
         self.db = db
+        self.stalled_limit = stalled_limit
         self.on_delivered = on_delivered  # (committed at, now) of each event fed
         self.feeds: dict[int, Feed] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -303,16 +416,16 @@ class Hub:
         the first item is a ``reset`` event: the client must refetch state.
         """
         feed = await self._feed(actor.workspace_id)
-        sub = Subscriber(actor, token_hash, viewing)
+        sub = Subscriber(actor, token_hash, viewing, stalled_limit=self.stalled_limit)
         feed.subscribers.add(sub)
         oldest, head = await self.db.aread(lambda c: _log_bounds(c, actor.workspace_id))
         if since is None:
             sub.cursor = head
         elif since + 1 < oldest or since > head:
-            sub.queue.put_nowait(_reset(head))
+            sub.put_first(_reset(head))
             sub.cursor = head
         else:
-            # Replay in the background: the caller drains the bounded queue meanwhile.
+            # Replay in the background: the stream drains the bounded queue meanwhile.
             sub.cursor = since
             sub.replay = asyncio.create_task(self._replay(feed, sub))
             return sub
@@ -342,7 +455,7 @@ class Hub:
                 if row.seq > feed.head:
                     return  # the feed delivers the rest live, in order
                 if feed.visible(sub, row) and row.seq not in hidden:
-                    await sub.queue.put(Delivered.of(row))
+                    await sub.replayed(Delivered.of(row))
                 sub.cursor = row.seq
             if len(rows) < READ_CHUNK:
                 return

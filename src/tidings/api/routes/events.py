@@ -26,8 +26,12 @@ from tidings.web.session import session_token
 router = APIRouter(tags=["events"])
 HEARTBEAT = b'{"type":"heartbeat"}'
 HEARTBEAT_TEXT = HEARTBEAT.decode()
+PONG_TEXT = orjson.dumps({"type": "pong"}).decode()
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_REQUEST = 4400
+# "Try again later": the stream fell too far behind its events and was shed.
+CLOSE_LAGGING = 1013
+LAGGING_REASON = "too far behind; reconnect with since=<the last id received>"
 
 SSE_EVENT = {
     "type": "object",
@@ -94,16 +98,6 @@ def _checked_viewing(ids: frozenset[int]) -> frozenset[int]:
     return ids
 
 
-async def _next(sub: Subscriber, heartbeat: float) -> Delivered | None | bytes:
-    # wait_for costs a task and a timer per call: only pay it when the queue is empty.
-    if not sub.queue.empty():
-        return sub.queue.get_nowait()
-    try:
-        return await asyncio.wait_for(sub.queue.get(), heartbeat)
-    except TimeoutError:
-        return HEARTBEAT
-
-
 @router.get(
     "/events",
     response_class=StreamingResponse,
@@ -141,18 +135,15 @@ async def events_sse(
         STREAMS.inc()
         try:
             yield b": connected\n\n"
-            while True:
-                item = await _next(sub, heartbeat)
-                if item is None:
-                    return
-                if isinstance(item, bytes):
-                    yield b"event: heartbeat\ndata: {}\n\n"
-                    continue
-                yield b"id: %d\nevent: %s\ndata: %s\n\n" % (
-                    item.seq,
-                    item.type.encode(),
-                    item.json,
+            while (batch := await sub.next_batch(heartbeat)) is not None:
+                chunk = b"".join(
+                    b"id: %d\nevent: %s\ndata: %s\n\n" % (item.seq, item.type.encode(), item.json)
+                    for item in batch
                 )
+                # Suspended here only while the client's socket is full.
+                sub.stalled = True
+                yield chunk or b"event: heartbeat\ndata: {}\n\n"
+                sub.stalled = False
         finally:
             STREAMS.dec()
             svc.hub.unsubscribe(sub)
@@ -177,15 +168,18 @@ async def events_ws(websocket: WebSocket) -> None:
         )
         since = _since(websocket.query_params.get("since"))
         viewing = _viewing(websocket.query_params.get("view"))
+        batched = _batched(websocket.query_params.get("batch"))
     except TidingsError as exc:
         await _refuse(websocket, exc)
         return
     await websocket.accept(headers=[(b"x-tidings-node", svc.node.encode())])
     sub = await svc.hub.subscribe(actor, since, digest_of(raw_token), viewing)
-    reader = asyncio.create_task(_drain_incoming(websocket, sub))
+    frames = Frames(websocket, batched)
+    sub.on_shed = frames.shed
+    reader = asyncio.create_task(_drain_incoming(websocket, sub, frames))
     STREAMS.inc()
     try:
-        await _send_loop(websocket, sub, svc.settings.heartbeat_seconds, reader)
+        await _send_loop(frames, sub, svc.settings.heartbeat_seconds, reader)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
@@ -209,17 +203,61 @@ async def _refuse(websocket: WebSocket, exc: TidingsError) -> None:
     await websocket.close(code=code, reason=reason)
 
 
+def _batched(value: str | None) -> bool:
+    if value in (None, "", "0"):
+        return False
+    if value == "1":
+        return True
+    raise InvalidInput("batch must be 0 or 1", field="batch")
+
+
+class Frames:
+    """What a WebSocket stream writes: one JSON object per text frame, or with
+    ``batch=1`` a JSON array per frame (everything queued at once goes in one)."""
+
+    def __init__(self, websocket: WebSocket, batched: bool) -> None:
+        self.websocket = websocket
+        self.batched = batched
+        self.closing: asyncio.Task[None] | None = None
+
+    def shed(self) -> None:
+        """Close as lagging now, even while a send waits for the client to read."""
+        if self.closing is None:
+            self.closing = asyncio.create_task(self._close_lagging())
+
+    async def _close_lagging(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=CLOSE_LAGGING, reason=LAGGING_REASON)
+
+    async def events(self, batch: list[Delivered]) -> None:
+        if self.batched:
+            await self.websocket.send_text("[" + ",".join(item.text for item in batch) + "]")
+            return
+        for item in batch:
+            await self.websocket.send_text(item.text)
+
+    async def one(self, text: str) -> None:
+        await self.websocket.send_text(f"[{text}]" if self.batched else text)
+
+
 async def _send_loop(
-    websocket: WebSocket, sub: Subscriber, heartbeat: float, reader: asyncio.Task[None]
+    frames: Frames, sub: Subscriber, heartbeat: float, reader: asyncio.Task[None]
 ) -> None:
     while not reader.done():
-        item = await _next(sub, heartbeat)
-        if item is None:
+        batch = await sub.next_batch(heartbeat)
+        if batch is None:
+            if frames.closing is not None:
+                await frames.closing
             return
-        await websocket.send_text(HEARTBEAT_TEXT if isinstance(item, bytes) else item.text)
+        # While this waits, the peer is not reading: the transport's buffer is full.
+        sub.stalled = True
+        try:
+            await (frames.events(batch) if batch else frames.one(HEARTBEAT_TEXT))
+        finally:
+            sub.stalled = False
 
 
-async def _drain_incoming(websocket: WebSocket, sub: Subscriber) -> None:
+async def _drain_incoming(websocket: WebSocket, sub: Subscriber, frames: Frames) -> None:
     """Clients may send ``ping``, or ``{"type": "view", "channel_ids": [...]}`` to say
     which public channels they now have open; anything else is ignored. Ends on close."""
     while True:
@@ -228,7 +266,7 @@ async def _drain_incoming(websocket: WebSocket, sub: Subscriber) -> None:
             return
         text = message.get("text")
         if text == "ping":
-            await websocket.send_text(orjson.dumps({"type": "pong"}).decode())
+            await frames.one(PONG_TEXT)
         elif text and text.startswith("{"):
             _view_message(sub, text)
 

@@ -147,7 +147,8 @@ def post_message(
     }
     message_id = tx.insert(messages, **values)
     files = attach_uploads(tx, actor, message_id, refs)
-    index_message(tx.conn, message_id, searchable(parsed, [f["filename"] for f in files]))
+    names = [f["filename"] for f in files]
+    index_message(tx.conn, message_id, searchable(parsed, names), files=bool(files))
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     _record_mentions(tx, place, message_id, mentioned)
     _bump_counters(tx, place, message_id)
@@ -271,38 +272,65 @@ def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
     )
 
 
-def _unseen_before(tx: Tx, actor: Actor, place: Place, message_id: int) -> bool:
-    """Whether a message by someone else, before ``message_id``, is unread for the actor
-    (past their read pointer, and in a topic past the channel's read floor too)."""
-    pointer: Any
-    if place.topic_id is not None and place.channel is not None:
-        last = select(topic_reads.c.last_read_id).where(
-            topic_reads.c.member_id == actor.member_id, topic_reads.c.topic_id == place.topic_id
-        )
-        floor = select(channel_members.c.read_floor).where(
-            channel_members.c.member_id == actor.member_id,
-            channel_members.c.channel_id == place.channel.id,
-        )
-        pointer = read_pointer(last.scalar_subquery(), floor.scalar_subquery())
-        here = messages.c.topic_id == place.topic_id
-    else:
-        last = select(conversation_reads.c.last_read_id).where(
-            conversation_reads.c.member_id == actor.member_id,
-            conversation_reads.c.conversation_id == place.conversation_id,
-        )
-        pointer = func.coalesce(last.scalar_subquery(), 0)
-        here = messages.c.conversation_id == place.conversation_id
-    found = tx.conn.execute(
+def _unseen_query(here: Any, pointer: Any) -> Any:
+    return (
         select(messages.c.id)
         .where(
             here,
-            messages.c.id < message_id,
+            messages.c.id < bindparam("message_id"),
             messages.c.id > pointer,
-            messages.c.author_id != actor.member_id,
+            messages.c.author_id != bindparam("member_id"),
             messages.c.deleted_at.is_(None),
         )
         .limit(1)
-    ).first()
+    )
+
+
+# Built once (see store/upsert.py): they run on every send.
+_UNSEEN_IN_TOPIC = _unseen_query(
+    messages.c.topic_id == bindparam("place_id"),
+    read_pointer(
+        select(topic_reads.c.last_read_id)
+        .where(
+            topic_reads.c.member_id == bindparam("member_id"),
+            topic_reads.c.topic_id == bindparam("place_id"),
+        )
+        .scalar_subquery(),
+        select(channel_members.c.read_floor)
+        .where(
+            channel_members.c.member_id == bindparam("member_id"),
+            channel_members.c.channel_id == bindparam("channel_id"),
+        )
+        .scalar_subquery(),
+    ),
+)
+_UNSEEN_IN_CONVERSATION = _unseen_query(
+    messages.c.conversation_id == bindparam("place_id"),
+    func.coalesce(
+        select(conversation_reads.c.last_read_id)
+        .where(
+            conversation_reads.c.member_id == bindparam("member_id"),
+            conversation_reads.c.conversation_id == bindparam("place_id"),
+        )
+        .scalar_subquery(),
+        0,
+    ),
+)
+
+
+def _unseen_before(tx: Tx, actor: Actor, place: Place, message_id: int) -> bool:
+    """Whether a message by someone else, before ``message_id``, is unread for the actor
+    (past their read pointer, and in a topic past the channel's read floor too)."""
+    params = {"member_id": actor.member_id, "message_id": message_id}
+    if place.topic_id is not None and place.channel is not None:
+        found = tx.conn.execute(
+            _UNSEEN_IN_TOPIC,
+            {**params, "place_id": place.topic_id, "channel_id": place.channel.id},
+        ).first()
+    else:
+        found = tx.conn.execute(
+            _UNSEEN_IN_CONVERSATION, {**params, "place_id": place.conversation_id}
+        ).first()
     return found is not None
 
 

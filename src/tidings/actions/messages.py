@@ -24,6 +24,7 @@ from tidings.actions.mentions import resolve_mentions
 from tidings.actions.notifications import check_urgent_budget, notify_message
 from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
 from tidings.actions.subscriptions import follow_topic
+from tidings.core.expectations import UNSETTLED
 from tidings.core.markdown import ParsedBody
 from tidings.core.permissions import require_delete_message, require_edit_message
 from tidings.core.roles import Actor
@@ -37,6 +38,8 @@ from tidings.store.models import (
     channels,
     conversation_reads,
     conversations,
+    expectations,
+    later_marks,
     members,
     mentions,
     message_edits,
@@ -157,8 +160,10 @@ def post_message(
     request_previews(tx, {**values, "id": message_id})
     # The author's pointer moved too: this message, or an earlier one, may now be read
     # by all (the author may be its only reader).
-    topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
-    expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
+    owes, parked, waiting = _left_to_settle(tx, actor, place, message_id)
+    if waiting:
+        topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
+        expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
     if place.topic_id is not None:
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
     view = {
@@ -166,8 +171,9 @@ def post_message(
         "mentions": sorted(mentioned),
     }
     place.emit(tx, "message.created", view)
-    settled = settle_by_reply(tx, actor, place, message_id)
-    clear_on_reply(tx, actor, place, message_id)
+    settled = settle_by_reply(tx, actor, place, message_id) if owes else []
+    if parked:
+        clear_on_reply(tx, actor, place, message_id)
     owed = expect_replies(
         tx,
         actor,
@@ -181,6 +187,56 @@ def post_message(
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
     return {**view, "expectations": owed}
+
+
+def _left_to_settle_query(here_expected: Any, here_parked: Any) -> Any:
+    owes = select(expectations.c.id).where(
+        here_expected,
+        expectations.c.state.in_(UNSETTLED),
+        expectations.c.message_id < bindparam("message_id"),
+    )
+    parked = (
+        select(later_marks.c.id)
+        .join(messages, messages.c.id == later_marks.c.message_id)
+        .where(
+            later_marks.c.member_id == bindparam("member_id"),
+            later_marks.c.cleared_at.is_(None),
+            here_parked,
+        )
+    )
+    waiting = select(messages.c.id).where(
+        messages.c.expire_after_read.is_(True),
+        messages.c.expired_at.is_(None),
+        messages.c.workspace_id == bindparam("workspace_id"),
+    )
+    return select(owes.exists(), parked.exists(), waiting.exists())
+
+
+# What a new message may settle where it is sent, asked in one statement: replies
+# still expected there, the author's Later marks there, messages that expire once
+# read. Usually nothing, and then the three lookups that act on them are skipped.
+_LEFT_IN_TOPIC = _left_to_settle_query(
+    expectations.c.topic_id == bindparam("place_id"),
+    messages.c.topic_id == bindparam("place_id"),
+)
+_LEFT_IN_CONVERSATION = _left_to_settle_query(
+    expectations.c.conversation_id == bindparam("place_id"),
+    messages.c.conversation_id == bindparam("place_id"),
+)
+
+
+def _left_to_settle(tx: Tx, actor: Actor, place: Place, message_id: int) -> tuple[bool, bool, bool]:
+    """(replies expected there, the author's Later marks there, messages waiting to
+    be read by all in the workspace): whether each of the lookups could find anything."""
+    query = _LEFT_IN_TOPIC if place.topic_id is not None else _LEFT_IN_CONVERSATION
+    params = {
+        "member_id": actor.member_id,
+        "message_id": message_id,
+        "workspace_id": actor.workspace_id,
+        "place_id": place.topic_id if place.topic_id is not None else place.conversation_id,
+    }
+    owes, parked, waiting = tx.conn.execute(query, params).one()
+    return bool(owes), bool(parked), bool(waiting)
 
 
 def searchable(parsed: ParsedBody, names: Iterable[str]) -> str:

@@ -12,11 +12,7 @@ from tidings.core.notify import FOLLOWING
 from tidings.core.permissions import ChannelFacts, require_post, require_read_channel
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotFound
-from tidings.store.lookups import (
-    channel_facts,
-    conversation_member_ids,
-    topic_row,
-)
+from tidings.store.lookups import conversation_member_ids, topic_and_channel
 from tidings.store.models import channel_members, members, topic_subscriptions
 from tidings.store.tx import CHANNEL, MEMBERS, Tx
 
@@ -110,8 +106,7 @@ class Place:
 
 
 def topic_place(tx: Tx, actor: Actor, topic_id: int, *, posting: bool) -> tuple[Place, Any]:
-    topic = topic_row(tx.conn, actor.workspace_id, topic_id)
-    facts = channel_facts(tx.conn, actor, topic["channel_id"])
+    topic, facts = topic_and_channel(tx.conn, actor, topic_id)
     try:
         (require_post if posting else require_read_channel)(actor, facts)
     except NotFound:

@@ -196,6 +196,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
         dependencies=[Depends(ids_in_range)],
+        # Tidings reports through GET /metrics (Prometheus). Left on, FastAPI asks on
+        # every request whether an OpenTelemetry provider has been set up since.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.services = svc
     problems.install(app, PREFIX, render_error)

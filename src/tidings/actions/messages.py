@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, false, func, select, update
 
 from tidings import views
 from tidings.actions.attachments import attach_uploads, check_refs, filenames, remove_files
@@ -22,7 +23,13 @@ from tidings.actions.link_previews import (
 )
 from tidings.actions.mentions import resolve_mentions
 from tidings.actions.notifications import check_urgent_budget, notify_message
-from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
+from tidings.actions.places import (
+    Place,
+    conversation_place,
+    followers_outside_query,
+    place_of_message,
+    topic_place,
+)
 from tidings.actions.subscriptions import follow_topic
 from tidings.core.expectations import UNSETTLED
 from tidings.core.markdown import ParsedBody
@@ -46,6 +53,7 @@ from tidings.store.models import (
     messages,
     reactions,
     topic_reads,
+    topic_subscriptions,
     topics,
 )
 from tidings.store.search_index import index_message, reindex_message, unindex_message
@@ -160,19 +168,22 @@ def post_message(
     request_previews(tx, {**values, "id": message_id})
     # The author's pointer moved too: this message, or an earlier one, may now be read
     # by all (the author may be its only reader).
-    owes, parked, waiting = _left_to_settle(tx, actor, place, message_id)
-    if waiting:
+    around = _around(tx, actor, place, message_id)
+    if around.waiting:
         topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
         expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
-    if place.topic_id is not None:
+    # Who follows from outside the channel is known when nobody new starts following.
+    outsiders: tuple[int, ...] | None = None if around.outsiders else ()
+    if place.topic_id is not None and (mentioned or not around.subscribed):
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
+        outsiders = None
     view = {
         **views.message({**values, "id": message_id}, (), files),
         "mentions": sorted(mentioned),
     }
-    place.emit(tx, "message.created", view)
-    settled = settle_by_reply(tx, actor, place, message_id) if owes else []
-    if parked:
+    place.emit(tx, "message.created", view, followers_outside=outsiders)
+    settled = settle_by_reply(tx, actor, place, message_id) if around.owes else []
+    if around.parked:
         clear_on_reply(tx, actor, place, message_id)
     owed = expect_replies(
         tx,
@@ -189,7 +200,7 @@ def post_message(
     return {**view, "expectations": owed}
 
 
-def _left_to_settle_query(here_expected: Any, here_parked: Any) -> Any:
+def _around_query(here_expected: Any, here_parked: Any, topic: bool) -> Any:
     owes = select(expectations.c.id).where(
         here_expected,
         expectations.c.state.in_(UNSETTLED),
@@ -209,34 +220,56 @@ def _left_to_settle_query(here_expected: Any, here_parked: Any) -> Any:
         messages.c.expired_at.is_(None),
         messages.c.workspace_id == bindparam("workspace_id"),
     )
-    return select(owes.exists(), parked.exists(), waiting.exists())
+    if not topic:
+        return select(owes.exists(), parked.exists(), waiting.exists(), false(), false())
+    subscribed = select(topic_subscriptions.c.member_id).where(
+        topic_subscriptions.c.topic_id == bindparam("place_id"),
+        topic_subscriptions.c.member_id == bindparam("member_id"),
+    )
+    outsiders = followers_outside_query(bindparam("place_id"), bindparam("channel_id"))
+    return select(
+        owes.exists(), parked.exists(), waiting.exists(), subscribed.exists(), outsiders.exists()
+    )
 
 
-# What a new message may settle where it is sent, asked in one statement: replies
+# What is around a new message where it is sent, asked in one statement: replies
 # still expected there, the author's Later marks there, messages that expire once
-# read. Usually nothing, and then the three lookups that act on them are skipped.
-_LEFT_IN_TOPIC = _left_to_settle_query(
+# read, whether the author has a subscription to the topic, and whether anyone
+# follows it from outside the channel. Usually nothing, and then the lookups and
+# writes that act on them are skipped.
+_AROUND_IN_TOPIC = _around_query(
     expectations.c.topic_id == bindparam("place_id"),
     messages.c.topic_id == bindparam("place_id"),
+    topic=True,
 )
-_LEFT_IN_CONVERSATION = _left_to_settle_query(
+_AROUND_IN_CONVERSATION = _around_query(
     expectations.c.conversation_id == bindparam("place_id"),
     messages.c.conversation_id == bindparam("place_id"),
+    topic=False,
 )
 
 
-def _left_to_settle(tx: Tx, actor: Actor, place: Place, message_id: int) -> tuple[bool, bool, bool]:
-    """(replies expected there, the author's Later marks there, messages waiting to
-    be read by all in the workspace): whether each of the lookups could find anything."""
-    query = _LEFT_IN_TOPIC if place.topic_id is not None else _LEFT_IN_CONVERSATION
-    params = {
+@dataclass(frozen=True)
+class _Around:
+    owes: bool  # replies are still expected here
+    parked: bool  # the author has Later marks here
+    waiting: bool  # messages in the workspace wait to be read by all before expiring
+    subscribed: bool  # the author has a subscription (following or muted) to the topic
+    outsiders: bool  # someone follows the topic from outside its channel
+
+
+def _around(tx: Tx, actor: Actor, place: Place, message_id: int) -> _Around:
+    params: dict[str, Any] = {
         "member_id": actor.member_id,
         "message_id": message_id,
         "workspace_id": actor.workspace_id,
-        "place_id": place.topic_id if place.topic_id is not None else place.conversation_id,
     }
-    owes, parked, waiting = tx.conn.execute(query, params).one()
-    return bool(owes), bool(parked), bool(waiting)
+    if place.topic_id is not None and place.channel is not None:
+        query = _AROUND_IN_TOPIC
+        params.update(place_id=place.topic_id, channel_id=place.channel.id)
+    else:
+        query, params["place_id"] = _AROUND_IN_CONVERSATION, place.conversation_id
+    return _Around(*(bool(found) for found in tx.conn.execute(query, params).one()))
 
 
 def searchable(parsed: ParsedBody, names: Iterable[str]) -> str:

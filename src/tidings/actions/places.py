@@ -16,23 +16,29 @@ from tidings.store.lookups import conversation_member_ids, topic_and_channel
 from tidings.store.models import channel_members, members, topic_subscriptions
 from tidings.store.tx import CHANNEL, MEMBERS, Tx
 
-# Built once: it runs on every message in a public channel.
-_FOLLOWERS_OUTSIDE = (
-    select(topic_subscriptions.c.member_id)
-    .join(members, members.c.id == topic_subscriptions.c.member_id)
-    .where(
-        topic_subscriptions.c.topic_id == bindparam("topic_id"),
-        topic_subscriptions.c.state == FOLLOWING,
-        members.c.is_active.is_(True),
-        members.c.role != Role.GUEST.value,
-        ~select(channel_members.c.member_id)
+
+def followers_outside_query(topic_id: Any, channel_id: Any) -> Any:
+    """Active non-guests who follow the topic without being in its channel."""
+    return (
+        select(topic_subscriptions.c.member_id)
+        .join(members, members.c.id == topic_subscriptions.c.member_id)
         .where(
-            channel_members.c.channel_id == bindparam("channel_id"),
-            channel_members.c.member_id == topic_subscriptions.c.member_id,
+            topic_subscriptions.c.topic_id == topic_id,
+            topic_subscriptions.c.state == FOLLOWING,
+            members.c.is_active.is_(True),
+            members.c.role != Role.GUEST.value,
+            ~select(channel_members.c.member_id)
+            .where(
+                channel_members.c.channel_id == channel_id,
+                channel_members.c.member_id == topic_subscriptions.c.member_id,
+            )
+            .exists(),
         )
-        .exists(),
     )
-)
+
+
+# Built once: it runs on every message in a public channel.
+_FOLLOWERS_OUTSIDE = followers_outside_query(bindparam("topic_id"), bindparam("channel_id"))
 
 
 @dataclass(frozen=True)
@@ -51,15 +57,26 @@ class Place:
             "conversation_id": self.conversation_id,
         }
 
-    def emit(self, tx: Tx, type_: str, payload: dict[str, Any]) -> None:
+    def emit(
+        self,
+        tx: Tx,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        followers_outside: tuple[int, ...] | None = None,
+    ) -> None:
+        """Queue the event for those who may see it here. ``followers_outside``, when
+        the caller already knows them (sending does), spares the lookup."""
         if self.channel is not None:
+            if followers_outside is None:
+                followers_outside = self._followers_outside(tx)
             tx.emit(
                 self.workspace_id,
                 type_,
                 payload,
                 audience=CHANNEL,
                 channel_id=self.channel.id,
-                member_ids=self._followers_outside(tx),
+                member_ids=followers_outside if not self.channel.is_private else (),
             )
         else:
             tx.emit(

@@ -272,7 +272,7 @@ _OWED_IN_CONVERSATION = _owed_query(
 def settle_by_reply(tx: Tx, actor: Actor, place: Place, message_id: int) -> list[dict[str, Any]]:
     """A reply in the topic or conversation meets what its author owed there; a
     responder's reply meets the channel's expectation for every responder."""
-    params = {"member_id": actor.member_id, "message_id": message_id}
+    params: dict[str, Any] = {"member_id": actor.member_id, "message_id": message_id}
     if place.topic_id is not None:
         query, params["place_id"] = _OWED_IN_TOPIC, place.topic_id
     else:

@@ -159,7 +159,7 @@ _PARKED_IN_CONVERSATION = _parked_query(messages.c.conversation_id == bindparam(
 def clear_on_reply(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
     """The member wrote in this topic or conversation: whatever they parked there is
     answered."""
-    params = {"member_id": actor.member_id, "message_id": message_id}
+    params: dict[str, Any] = {"member_id": actor.member_id, "message_id": message_id}
     if place.topic_id is not None:
         query, params["place_id"] = _PARKED_IN_TOPIC, place.topic_id
     else:

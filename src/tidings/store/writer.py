@@ -29,6 +29,13 @@ T = TypeVar("T")
 # Rewrites the schema version with itself: a real write on both databases (a
 # read-only or full database refuses it) that leaves nothing changed.
 TOUCH = text("UPDATE alembic_version SET version_num = version_num")
+# On PostgreSQL the writers of every node sharing the database take turns, one
+# transaction at a time (SQLite's BEGIN IMMEDIATE does the same for processes on one
+# file). Two nodes' batches lock topic, channel and workspace rows in whatever order
+# their actions come; without turns, opposite orders deadlock. The lock is scoped to
+# the transaction, so a node that dies mid-batch releases it with its connection.
+WRITE_TURN_KEY = 0x74696469_6E677331  # "tidings1"
+TAKE_TURN = text(f"SELECT pg_advisory_xact_lock({WRITE_TURN_KEY})")
 
 
 @dataclass
@@ -143,6 +150,8 @@ class Writer:
             committing = False
             try:
                 trans = conn.begin()
+                if conn.dialect.name == "postgresql":
+                    conn.execute(TAKE_TURN)
                 if probing:
                     conn.execute(TOUCH)
                 outcomes = [self._run_one(conn, work) for work in batch]

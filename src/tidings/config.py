@@ -176,8 +176,9 @@ class Settings(BaseSettings):
     )
     wakeup_dir: Path | None = Field(
         None,
-        description="Folder of the local sockets by which the processes of one "
-        "`serve --workers` wake each other (set by the supervisor; leave unset)",
+        description="Folder of the local sockets by which the processes using one "
+        "SQLite file (serve, its --workers, operator commands) wake each other "
+        "(default: one in the temporary directory named after the file; leave unset)",
     )
     metrics_token: str | None = Field(
         None,

@@ -145,6 +145,25 @@ def test_a_topic_followed_from_outside_its_public_channel_still_streams_to_its_f
         assert drain(guest) == []
 
 
+def test_the_message_whose_mention_makes_an_outsider_follow_reaches_them_live(
+    team: Team,
+) -> None:
+    """Nobody followed the topic from outside #desk before this message; its mention of
+    someone outside makes them follow, and the message itself already streams to them."""
+    made = team.owner.post("/channels", json={"name": "desk", "member_ids": [team.admin.id]})
+    assert made.status_code == 201, made.text
+    topic = new_topic(team.owner, int(made.json()["id"]), "plans", "nothing for outsiders")
+    with connect(ws_url(team, team.member)) as outsider:
+        time.sleep(0.2)
+        quiet = team.owner.post(f"/topics/{topic['id']}/messages", json={"body": "still quiet"})
+        assert quiet.status_code == 201, quiet.text
+        asked = f"@{team.member.handle} could you look?"
+        sent = team.owner.post(f"/topics/{topic['id']}/messages", json={"body": asked})
+        assert sent.status_code == 201, sent.text
+        created = [e["data"]["id"] for e in drain(outsider) if e["type"] == "message.created"]
+        assert created == [sent.json()["id"]]
+
+
 def test_a_bad_view_is_refused_like_a_bad_since(team: Team) -> None:
     assert _closed_with(ws_url(team, team.member) + "&view=one,two")[0] == 4400
     answer = httpx.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +87,43 @@ def test_events_are_numbered_per_workspace_without_gaps(db: Database) -> None:
     )
     assert [seq for ws, seq in rows if ws == first] == [1, 2, 3, 4]
     assert [seq for ws, seq in rows if ws == second] == [1, 2, 3, 4]
+
+
+def test_writers_of_two_nodes_take_turns_instead_of_deadlocking(
+    database_kind: str, tmp_path: Path
+) -> None:
+    """Two nodes' batches that touch the same rows in opposite orders (two topics of
+    one channel, sent in different orders) would wait on each other forever; on
+    PostgreSQL one would be killed as a deadlock after a second. The writers take
+    turns per transaction, so both commit."""
+    with database_url_for(database_kind, tmp_path) as url:
+        nodes = [Database(url, synchronous="normal") for _ in range(2)]
+        nodes[0].migrate()
+        try:
+            first, second = (nodes[0].write(_make_workspace(s)) for s in ("left", "right"))
+            both_inside = threading.Barrier(2)
+
+            def touch(order: tuple[int, int]):  # type: ignore[no-untyped-def]
+                def action(tx: Tx) -> None:
+                    for step, workspace_id in enumerate(order):
+                        tx.conn.execute(
+                            workspaces.update()
+                            .where(workspaces.c.id == workspace_id)
+                            .values(event_seq=workspaces.c.event_seq)
+                        )
+                        if step == 0:
+                            # Both hold their first row here, unless one waits its turn.
+                            with contextlib.suppress(threading.BrokenBarrierError):
+                                both_inside.wait(timeout=2)
+
+                return action
+
+            futures = [
+                nodes[0].writer.submit(touch((first, second))),
+                nodes[1].writer.submit(touch((second, first))),
+            ]
+            for future in futures:
+                assert future.result(30) is None
+        finally:
+            for node in nodes:
+                node.close()

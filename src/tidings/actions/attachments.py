@@ -70,6 +70,8 @@ def attach_uploads(
     """Put the files of finished uploads on a new message; each is a reference of
     its own to the stored bytes, so the message keeps them after the upload ends."""
     refs = list(refs)
+    if not refs:  # most messages: nothing to attach, nothing to read back
+        return []
     rows = finished_uploads(tx, actor, refs)
     values = [
         {

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from tidings import views
 from tidings.actions.notifications import notify_direct
@@ -249,29 +249,35 @@ def _settle_rows(
     return settled
 
 
+def _owed_query(here: Any, candidates: Any) -> Any:
+    return select(expectations).where(
+        here,
+        candidates,
+        expectations.c.state.in_(rules.UNSETTLED),
+        expectations.c.message_id < bindparam("message_id"),
+    )
+
+
+# Built once: every message looks for the replies it may give.
+_OWED_IN_TOPIC = _owed_query(
+    expectations.c.topic_id == bindparam("place_id"),
+    or_(expectations.c.debtor_id == bindparam("member_id"), expectations.c.kind == rules.CHANNEL),
+)
+_OWED_IN_CONVERSATION = _owed_query(
+    expectations.c.conversation_id == bindparam("place_id"),
+    expectations.c.debtor_id == bindparam("member_id"),
+)
+
+
 def settle_by_reply(tx: Tx, actor: Actor, place: Place, message_id: int) -> list[dict[str, Any]]:
     """A reply in the topic or conversation meets what its author owed there; a
     responder's reply meets the channel's expectation for every responder."""
+    params: dict[str, Any] = {"member_id": actor.member_id, "message_id": message_id}
     if place.topic_id is not None:
-        here = expectations.c.topic_id == place.topic_id
-        candidates = or_(
-            expectations.c.debtor_id == actor.member_id, expectations.c.kind == rules.CHANNEL
-        )
+        query, params["place_id"] = _OWED_IN_TOPIC, place.topic_id
     else:
-        here = expectations.c.conversation_id == place.conversation_id
-        candidates = expectations.c.debtor_id == actor.member_id
-    rows = (
-        tx.conn.execute(
-            select(expectations).where(
-                here,
-                candidates,
-                expectations.c.state.in_(rules.UNSETTLED),
-                expectations.c.message_id < message_id,
-            )
-        )
-        .mappings()
-        .all()
-    )
+        query, params["place_id"] = _OWED_IN_CONVERSATION, place.conversation_id
+    rows = tx.conn.execute(query, params).mappings().all()
     responder = any(r["debtor_id"] == actor.member_id and r["kind"] == rules.CHANNEL for r in rows)
     owed = [
         r

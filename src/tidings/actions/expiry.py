@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, case, delete, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, text, update
 
 from tidings.actions.attachments import remove_files
 from tidings.actions.link_previews import PREVIEWED, purge_previews
@@ -98,6 +98,14 @@ def _expire_now(tx: Tx, row: Mapping[Any, Any]) -> None:
         )
 
 
+# Built once: every message sent moves its author's pointer and looks here.
+_WAITING_FOR_READERS = select(messages).where(
+    messages.c.expire_after_read.is_(True),
+    messages.c.expired_at.is_(None),
+    messages.c.workspace_id == bindparam("ws"),
+)
+
+
 def expire_when_read(
     tx: Tx,
     workspace_id: int,
@@ -111,17 +119,7 @@ def expire_when_read(
         return 0
     # Only messages still waiting are looked at (a few, found by their index),
     # so marking everything read costs no more than marking one topic.
-    waiting = (
-        tx.conn.execute(
-            select(messages).where(
-                messages.c.expire_after_read.is_(True),
-                messages.c.expired_at.is_(None),
-                messages.c.workspace_id == workspace_id,
-            )
-        )
-        .mappings()
-        .all()
-    )
+    waiting = tx.conn.execute(_WAITING_FOR_READERS, {"ws": workspace_id}).mappings().all()
     started = 0
     for row in waiting:
         here = row["topic_id"] in topics_ or row["conversation_id"] in conversations_

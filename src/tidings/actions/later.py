@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from tidings import views
 from tidings.actions.notifications import notify_direct
@@ -138,28 +138,33 @@ def clear_later_by_id(tx: Tx, actor: Actor, mark_id: int) -> dict[str, Any]:
     return clear_later(tx, actor, message_id)
 
 
+def _parked_query(here: Any) -> Any:
+    return (
+        select(later_marks)
+        .join(messages, messages.c.id == later_marks.c.message_id)
+        .where(
+            later_marks.c.member_id == bindparam("member_id"),
+            later_marks.c.cleared_at.is_(None),
+            later_marks.c.message_id != bindparam("message_id"),
+            here,
+        )
+    )
+
+
+# Built once: every message clears what its author parked there.
+_PARKED_IN_TOPIC = _parked_query(messages.c.topic_id == bindparam("place_id"))
+_PARKED_IN_CONVERSATION = _parked_query(messages.c.conversation_id == bindparam("place_id"))
+
+
 def clear_on_reply(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
     """The member wrote in this topic or conversation: whatever they parked there is
     answered."""
-    where = (
-        messages.c.topic_id == place.topic_id
-        if place.topic_id is not None
-        else messages.c.conversation_id == place.conversation_id
-    )
-    marks = (
-        tx.conn.execute(
-            select(later_marks)
-            .join(messages, messages.c.id == later_marks.c.message_id)
-            .where(
-                later_marks.c.member_id == actor.member_id,
-                later_marks.c.cleared_at.is_(None),
-                later_marks.c.message_id != message_id,
-                where,
-            )
-        )
-        .mappings()
-        .all()
-    )
+    params: dict[str, Any] = {"member_id": actor.member_id, "message_id": message_id}
+    if place.topic_id is not None:
+        query, params["place_id"] = _PARKED_IN_TOPIC, place.topic_id
+    else:
+        query, params["place_id"] = _PARKED_IN_CONVERSATION, place.conversation_id
+    marks = tx.conn.execute(query, params).mappings().all()
     if marks:
         _clear(tx, actor, list(marks), REPLIED)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, false, func, select, update
 
 from tidings import views
 from tidings.actions.attachments import attach_uploads, check_refs, filenames, remove_files
@@ -22,8 +23,15 @@ from tidings.actions.link_previews import (
 )
 from tidings.actions.mentions import resolve_mentions
 from tidings.actions.notifications import check_urgent_budget, notify_message
-from tidings.actions.places import Place, conversation_place, place_of_message, topic_place
+from tidings.actions.places import (
+    Place,
+    conversation_place,
+    followers_outside_query,
+    place_of_message,
+    topic_place,
+)
 from tidings.actions.subscriptions import follow_topic
+from tidings.core.expectations import UNSETTLED
 from tidings.core.markdown import ParsedBody
 from tidings.core.permissions import require_delete_message, require_edit_message
 from tidings.core.roles import Actor
@@ -37,12 +45,15 @@ from tidings.store.models import (
     channels,
     conversation_reads,
     conversations,
+    expectations,
+    later_marks,
     members,
     mentions,
     message_edits,
     messages,
     reactions,
     topic_reads,
+    topic_subscriptions,
     topics,
 )
 from tidings.store.search_index import index_message, reindex_message, unindex_message
@@ -111,6 +122,7 @@ def post_message(
     attachments: Iterable[Any] = (),
     clip_file_id: int | None = None,
     clip_at_ms: int | None = None,
+    parsed: ParsedBody | None = None,
 ) -> dict[str, Any]:
     """Store a message where ``place`` says, with mentions, counters and its event;
     settle the replies it gives, record the replies it expects, and notify.
@@ -128,7 +140,8 @@ def post_message(
     urgent_allowed = level is Priority.URGENT and check_urgent_budget(
         tx, actor.member_id, place, _zone(tx, actor.member_id)
     )
-    parsed = ParsedBody(body)
+    if parsed is None or parsed.text != body:
+        parsed = ParsedBody(body)
     resolved = resolve_mentions(tx.conn, actor.workspace_id, parsed.mentions)
     values = {
         "workspace_id": actor.workspace_id,
@@ -147,7 +160,8 @@ def post_message(
     }
     message_id = tx.insert(messages, **values)
     files = attach_uploads(tx, actor, message_id, refs)
-    index_message(tx.conn, message_id, searchable(parsed, [f["filename"] for f in files]))
+    names = [f["filename"] for f in files]
+    index_message(tx.conn, message_id, searchable(parsed, names), files=bool(files))
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     _record_mentions(tx, place, message_id, mentioned)
     _bump_counters(tx, place, message_id)
@@ -156,17 +170,23 @@ def post_message(
     request_previews(tx, {**values, "id": message_id})
     # The author's pointer moved too: this message, or an earlier one, may now be read
     # by all (the author may be its only reader).
-    topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
-    expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
-    if place.topic_id is not None:
+    around = _around(tx, actor, place, message_id)
+    if around.waiting:
+        topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
+        expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
+    # Who follows from outside the channel is known when nobody new starts following.
+    outsiders: tuple[int, ...] | None = None if around.outsiders else ()
+    if place.topic_id is not None and (mentioned or not around.subscribed):
         follow_topic(tx, place.topic_id, [actor.member_id, *mentioned])
+        outsiders = None
     view = {
         **views.message({**values, "id": message_id}, (), files),
         "mentions": sorted(mentioned),
     }
-    place.emit(tx, "message.created", view)
-    settled = settle_by_reply(tx, actor, place, message_id)
-    clear_on_reply(tx, actor, place, message_id)
+    place.emit(tx, "message.created", view, followers_outside=outsiders)
+    settled = settle_by_reply(tx, actor, place, message_id) if around.owes else []
+    if around.parked:
+        clear_on_reply(tx, actor, place, message_id)
     owed = expect_replies(
         tx,
         actor,
@@ -180,6 +200,87 @@ def post_message(
     asked = {a["member_id"] for a in checked_asks}
     notify_message(tx, place, view, mentioned, asked, urgent_allowed, title or None)
     return {**view, "expectations": owed}
+
+
+def _around_query(here_expected: Any, here_parked: Any, topic: bool) -> Any:
+    owes = select(expectations.c.id).where(
+        here_expected,
+        expectations.c.state.in_(UNSETTLED),
+        expectations.c.message_id < bindparam("message_id"),
+    )
+    parked = (
+        select(later_marks.c.id)
+        .join(messages, messages.c.id == later_marks.c.message_id)
+        .where(
+            later_marks.c.member_id == bindparam("member_id"),
+            later_marks.c.cleared_at.is_(None),
+            here_parked,
+        )
+    )
+    waiting = select(messages.c.id).where(
+        messages.c.expire_after_read.is_(True),
+        messages.c.expired_at.is_(None),
+        messages.c.workspace_id == bindparam("workspace_id"),
+    )
+    if not topic:
+        return select(owes.exists(), parked.exists(), waiting.exists(), false(), false())
+    subscribed = select(topic_subscriptions.c.member_id).where(
+        topic_subscriptions.c.topic_id == bindparam("place_id"),
+        topic_subscriptions.c.member_id == bindparam("member_id"),
+    )
+    outsiders = followers_outside_query(bindparam("place_id"), bindparam("channel_id"))
+    return select(
+        owes.exists(), parked.exists(), waiting.exists(), subscribed.exists(), outsiders.exists()
+    )
+
+
+# What is around a new message where it is sent, asked in one statement: replies
+# still expected there, the author's Later marks there, messages that expire once
+# read, whether the author has a subscription to the topic, and whether anyone
+# follows it from outside the channel. Usually nothing, and then the lookups and
+# writes that act on them are skipped.
+_AROUND_IN_TOPIC = _around_query(
+    expectations.c.topic_id == bindparam("place_id"),
+    messages.c.topic_id == bindparam("place_id"),
+    topic=True,
+)
+_AROUND_IN_CONVERSATION = _around_query(
+    expectations.c.conversation_id == bindparam("place_id"),
+    messages.c.conversation_id == bindparam("place_id"),
+    topic=False,
+)
+
+
+@dataclass(frozen=True)
+class _Around:
+    owes: bool  # replies are still expected here
+    parked: bool  # the author has Later marks here
+    waiting: bool  # messages in the workspace wait to be read by all before expiring
+    subscribed: bool  # the author has a subscription (following or muted) to the topic
+    outsiders: bool  # someone follows the topic from outside its channel
+
+
+def _around(tx: Tx, actor: Actor, place: Place, message_id: int) -> _Around:
+    params: dict[str, Any] = {
+        "member_id": actor.member_id,
+        "message_id": message_id,
+        "workspace_id": actor.workspace_id,
+    }
+    if place.topic_id is not None and place.channel is not None:
+        query = _AROUND_IN_TOPIC
+        params.update(place_id=place.topic_id, channel_id=place.channel.id)
+    else:
+        query, params["place_id"] = _AROUND_IN_CONVERSATION, place.conversation_id
+    return _Around(*(bool(found) for found in tx.conn.execute(query, params).one()))
+
+
+def parse_ahead(body: Any, max_length: int = DEFAULT_MAX_LENGTH) -> ParsedBody | None:
+    """The body parsed before the action runs (in the request, not in the writer,
+    whose serial section then holds little more than SQL); None for what the action
+    will refuse anyway. ``post_message(parsed=...)`` uses it."""
+    if not isinstance(body, str) or len(body) > max_length:
+        return None
+    return ParsedBody(body)
 
 
 def searchable(parsed: ParsedBody, names: Iterable[str]) -> str:
@@ -271,38 +372,65 @@ def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
     )
 
 
-def _unseen_before(tx: Tx, actor: Actor, place: Place, message_id: int) -> bool:
-    """Whether a message by someone else, before ``message_id``, is unread for the actor
-    (past their read pointer, and in a topic past the channel's read floor too)."""
-    pointer: Any
-    if place.topic_id is not None and place.channel is not None:
-        last = select(topic_reads.c.last_read_id).where(
-            topic_reads.c.member_id == actor.member_id, topic_reads.c.topic_id == place.topic_id
-        )
-        floor = select(channel_members.c.read_floor).where(
-            channel_members.c.member_id == actor.member_id,
-            channel_members.c.channel_id == place.channel.id,
-        )
-        pointer = read_pointer(last.scalar_subquery(), floor.scalar_subquery())
-        here = messages.c.topic_id == place.topic_id
-    else:
-        last = select(conversation_reads.c.last_read_id).where(
-            conversation_reads.c.member_id == actor.member_id,
-            conversation_reads.c.conversation_id == place.conversation_id,
-        )
-        pointer = func.coalesce(last.scalar_subquery(), 0)
-        here = messages.c.conversation_id == place.conversation_id
-    found = tx.conn.execute(
+def _unseen_query(here: Any, pointer: Any) -> Any:
+    return (
         select(messages.c.id)
         .where(
             here,
-            messages.c.id < message_id,
+            messages.c.id < bindparam("message_id"),
             messages.c.id > pointer,
-            messages.c.author_id != actor.member_id,
+            messages.c.author_id != bindparam("member_id"),
             messages.c.deleted_at.is_(None),
         )
         .limit(1)
-    ).first()
+    )
+
+
+# Built once (see store/upsert.py): they run on every send.
+_UNSEEN_IN_TOPIC = _unseen_query(
+    messages.c.topic_id == bindparam("place_id"),
+    read_pointer(
+        select(topic_reads.c.last_read_id)
+        .where(
+            topic_reads.c.member_id == bindparam("member_id"),
+            topic_reads.c.topic_id == bindparam("place_id"),
+        )
+        .scalar_subquery(),
+        select(channel_members.c.read_floor)
+        .where(
+            channel_members.c.member_id == bindparam("member_id"),
+            channel_members.c.channel_id == bindparam("channel_id"),
+        )
+        .scalar_subquery(),
+    ),
+)
+_UNSEEN_IN_CONVERSATION = _unseen_query(
+    messages.c.conversation_id == bindparam("place_id"),
+    func.coalesce(
+        select(conversation_reads.c.last_read_id)
+        .where(
+            conversation_reads.c.member_id == bindparam("member_id"),
+            conversation_reads.c.conversation_id == bindparam("place_id"),
+        )
+        .scalar_subquery(),
+        0,
+    ),
+)
+
+
+def _unseen_before(tx: Tx, actor: Actor, place: Place, message_id: int) -> bool:
+    """Whether a message by someone else, before ``message_id``, is unread for the actor
+    (past their read pointer, and in a topic past the channel's read floor too)."""
+    params = {"member_id": actor.member_id, "message_id": message_id}
+    if place.topic_id is not None and place.channel is not None:
+        found = tx.conn.execute(
+            _UNSEEN_IN_TOPIC,
+            {**params, "place_id": place.topic_id, "channel_id": place.channel.id},
+        ).first()
+    else:
+        found = tx.conn.execute(
+            _UNSEEN_IN_CONVERSATION, {**params, "place_id": place.conversation_id}
+        ).first()
     return found is not None
 
 

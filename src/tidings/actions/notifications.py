@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from tidings import views
 from tidings.actions.places import Place
@@ -299,6 +299,16 @@ def _channel_name(tx: Tx, channel_id: int) -> str:
     )
 
 
+# Built once: every message in a channel reads them.
+_SUBSCRIPTIONS = select(topic_subscriptions.c.member_id, topic_subscriptions.c.state).where(
+    topic_subscriptions.c.topic_id == bindparam("topic_id")
+)
+_MUTED = select(channel_members.c.member_id).where(
+    channel_members.c.channel_id == bindparam("channel_id"),
+    channel_members.c.is_muted.is_(True),
+)
+
+
 def notify_message(
     tx: Tx,
     place: Place,
@@ -318,25 +328,12 @@ def notify_message(
     else:
         candidates = mentioned | asked
         if followers_may_be_notified(message["priority"]):
-            states = dict(
-                tx.conn.execute(
-                    select(topic_subscriptions.c.member_id, topic_subscriptions.c.state).where(
-                        topic_subscriptions.c.topic_id == place.topic_id
-                    )
-                ).all()
-            )
+            states = dict(tx.conn.execute(_SUBSCRIPTIONS, {"topic_id": place.topic_id}).all())
             # A follower who has lost access since (left, removed) hears nothing more.
             following = {m for m, state in states.items() if state == "following"}
             candidates |= place.readers_among(tx, following)
             # Mutes only quiet messages that are not addressed to the member.
-            muted = set(
-                tx.conn.execute(
-                    select(channel_members.c.member_id).where(
-                        channel_members.c.channel_id == place.channel.id,
-                        channel_members.c.is_muted.is_(True),
-                    )
-                ).scalars()
-            )
+            muted = set(tx.conn.execute(_MUTED, {"channel_id": place.channel.id}).scalars())
     events = {
         member_id: Event(
             author_id=author,

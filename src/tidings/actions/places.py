@@ -6,19 +6,39 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from tidings.core.notify import FOLLOWING
 from tidings.core.permissions import ChannelFacts, require_post, require_read_channel
 from tidings.core.roles import Actor, Role
 from tidings.errors import NotFound
-from tidings.store.lookups import (
-    channel_facts,
-    conversation_member_ids,
-    topic_row,
-)
+from tidings.store.lookups import conversation_member_ids, topic_and_channel
 from tidings.store.models import channel_members, members, topic_subscriptions
 from tidings.store.tx import CHANNEL, MEMBERS, Tx
+
+
+def followers_outside_query(topic_id: Any, channel_id: Any) -> Any:
+    """Active non-guests who follow the topic without being in its channel."""
+    return (
+        select(topic_subscriptions.c.member_id)
+        .join(members, members.c.id == topic_subscriptions.c.member_id)
+        .where(
+            topic_subscriptions.c.topic_id == topic_id,
+            topic_subscriptions.c.state == FOLLOWING,
+            members.c.is_active.is_(True),
+            members.c.role != Role.GUEST.value,
+            ~select(channel_members.c.member_id)
+            .where(
+                channel_members.c.channel_id == channel_id,
+                channel_members.c.member_id == topic_subscriptions.c.member_id,
+            )
+            .exists(),
+        )
+    )
+
+
+# Built once: it runs on every message in a public channel.
+_FOLLOWERS_OUTSIDE = followers_outside_query(bindparam("topic_id"), bindparam("channel_id"))
 
 
 @dataclass(frozen=True)
@@ -37,15 +57,26 @@ class Place:
             "conversation_id": self.conversation_id,
         }
 
-    def emit(self, tx: Tx, type_: str, payload: dict[str, Any]) -> None:
+    def emit(
+        self,
+        tx: Tx,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        followers_outside: tuple[int, ...] | None = None,
+    ) -> None:
+        """Queue the event for those who may see it here. ``followers_outside``, when
+        the caller already knows them (sending does), spares the lookup."""
         if self.channel is not None:
+            if followers_outside is None:
+                followers_outside = self._followers_outside(tx)
             tx.emit(
                 self.workspace_id,
                 type_,
                 payload,
                 audience=CHANNEL,
                 channel_id=self.channel.id,
-                member_ids=self._followers_outside(tx),
+                member_ids=followers_outside if not self.channel.is_private else (),
             )
         else:
             tx.emit(
@@ -62,20 +93,8 @@ class Place:
         it, and to them. Usually nobody, found by one indexed query."""
         if self.channel is None or self.channel.is_private or self.topic_id is None:
             return ()
-        joined = select(channel_members.c.member_id).where(
-            channel_members.c.channel_id == self.channel.id,
-            channel_members.c.member_id == topic_subscriptions.c.member_id,
-        )
         rows = tx.conn.execute(
-            select(topic_subscriptions.c.member_id)
-            .join(members, members.c.id == topic_subscriptions.c.member_id)
-            .where(
-                topic_subscriptions.c.topic_id == self.topic_id,
-                topic_subscriptions.c.state == FOLLOWING,
-                members.c.is_active.is_(True),
-                members.c.role != Role.GUEST.value,
-                ~joined.exists(),
-            )
+            _FOLLOWERS_OUTSIDE, {"topic_id": self.topic_id, "channel_id": self.channel.id}
         ).scalars()
         return tuple(sorted(rows))
 
@@ -104,8 +123,7 @@ class Place:
 
 
 def topic_place(tx: Tx, actor: Actor, topic_id: int, *, posting: bool) -> tuple[Place, Any]:
-    topic = topic_row(tx.conn, actor.workspace_id, topic_id)
-    facts = channel_facts(tx.conn, actor, topic["channel_id"])
+    topic, facts = topic_and_channel(tx.conn, actor, topic_id)
     try:
         (require_post if posting else require_read_channel)(actor, facts)
     except NotFound:

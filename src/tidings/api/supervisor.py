@@ -64,7 +64,6 @@ class Supervisor:
     def __init__(self, settings: Settings, sockets: list[socket.socket]) -> None:
         self.settings = settings
         self._context = multiprocessing.get_context("spawn")
-        self._folder = Path(tempfile.mkdtemp(prefix="tidings-wake-"))
         # Every process counts metrics into files here; a scrape of any adds them up.
         # Set before any process starts (they import prometheus_client fresh).
         self._metrics = Path(tempfile.mkdtemp(prefix="tidings-metrics-"))
@@ -76,7 +75,6 @@ class Supervisor:
         return self.settings.model_copy(
             update={
                 "run_jobs": self.settings.run_jobs and index == 0,
-                "wakeup_dir": self._folder,
                 "workers": 1,
                 "demo": False,  # seeded once, by the supervisor
             }
@@ -110,7 +108,6 @@ class Supervisor:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            shutil.rmtree(self._folder, ignore_errors=True)
             shutil.rmtree(self._metrics, ignore_errors=True)
 
     def _on_signal(self, sig: int, frame: FrameType | None) -> None:

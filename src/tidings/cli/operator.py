@@ -35,8 +35,8 @@ DB_OPTION = typer.Option(None, "--database-url", help="Overrides TIDINGS_DATABAS
 @contextmanager
 def open_database(database_url: str | None) -> Iterator[Database]:
     """The database for one operator command. Its commits wake running servers the way
-    theirs wake each other (Redis or PostgreSQL notices), so a token revoked here ends
-    streams at once; on SQLite they see it at their next look at the log."""
+    theirs wake each other (Redis, PostgreSQL notices, or local sockets beside a SQLite
+    file), so a token revoked here ends streams at once."""
     from tidings.live.wakeup import wakeups_for
 
     settings = load_settings(database_url=database_url)

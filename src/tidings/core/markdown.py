@@ -145,6 +145,7 @@ class ParsedBody:
     """
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self._env: dict[str, Any] = {"known_handles": {}}
         self._plain = text if is_plain_sentence(text) else None
         self._tokens = [] if self._plain is not None else _PARSER.parse(text, self._env)

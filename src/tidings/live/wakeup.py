@@ -6,8 +6,9 @@ cached sign-ins went stale (revoked tokens, changed or deactivated members). A
 lost wake-up delays delivery until the next poll; it never loses an event.
 
 Backends: Redis pub/sub when ``redis_url`` is set; otherwise PostgreSQL
-``LISTEN/NOTIFY`` on PostgreSQL; otherwise, between the processes of one
-``tidings serve --workers N`` on SQLite, Unix datagram sockets; otherwise none.
+``LISTEN/NOTIFY`` on PostgreSQL; otherwise, between the processes using one SQLite
+file on one machine (``tidings serve``, its ``--workers``, operator commands), Unix
+datagram sockets; otherwise none.
 Publishing happens on a thread of its own, so the writer never waits on the
 network, and wake-ups queued meanwhile go out as one message.
 """
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import queue
 import socket
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -29,6 +32,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from tidings.store.engine import sqlite_path
 from tidings.store.tx import PendingEvent
 
 log = logging.getLogger(__name__)
@@ -282,7 +286,11 @@ class LocalWakeups:
         self.node = uuid.uuid4().hex
         self.path = folder / f"{os.getpid()}-{self.node[:8]}.sock"
         self._inbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._inbox.bind(str(self.path))
+        try:
+            self._inbox.bind(str(self.path))
+        except FileNotFoundError:  # the last process to leave just removed the folder
+            folder.mkdir(mode=0o700, exist_ok=True)
+            self._inbox.bind(str(self.path))
         self._inbox.setblocking(False)
         self._outbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._outbox.setblocking(False)
@@ -328,6 +336,8 @@ class LocalWakeups:
         self._outbox.close()
         with contextlib.suppress(OSError):
             self.path.unlink()
+        with contextlib.suppress(OSError):  # the last to leave tidies up
+            self.folder.rmdir()
 
 
 def _libpq_dsn(url: str) -> str:
@@ -338,15 +348,35 @@ def _libpq_dsn(url: str) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def meeting_folder(database_url: str) -> Path | None:
+    """Where every process using one SQLite file on this machine meets to wake the
+    others: a folder in the temporary directory named by the file's absolute path
+    (short enough for socket names, and found by an operator command too); None for
+    a database that is not a local file."""
+    path = sqlite_path(database_url)
+    if path is None:
+        return None
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"tidings-wake-{digest}"
+
+
 def wakeups_for(
     database_url: str, redis_url: str | None, local_folder: Path | None = None
 ) -> Wakeups | None:
     """Redis when the deployment has one; else PostgreSQL's own notices; else, for
-    the processes of one ``serve --workers`` on SQLite, local sockets."""
+    the processes of one SQLite file (``serve``, its ``--workers``, operator
+    commands), local sockets in ``local_folder`` or the file's meeting folder.
+    None when none of these can be had: the processes then poll the log."""
     if redis_url:
         return RedisWakeups(redis_url)
     if database_url.startswith("postgresql"):
         return PostgresWakeups(database_url)
-    if local_folder is not None:
-        return LocalWakeups(local_folder)
-    return None
+    folder = local_folder or meeting_folder(database_url)
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return LocalWakeups(folder)
+    except OSError as exc:  # another user's folder, a full disk: polling still works
+        log.warning("no wake-ups between processes (%s): they will poll the log", exc)
+        return None

@@ -23,7 +23,7 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str) -> Path | None:
     database = make_url(url).database
     if not database or database == ":memory:":
         return None
@@ -63,7 +63,7 @@ def create_engines(
         writer = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True)
         reader = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
         return writer, reader
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Connection, RowMapping
@@ -19,53 +20,85 @@ from tidings.store.models import (
     topics,
 )
 
+_FACT_COLUMNS = (
+    channels.c.id,
+    channels.c.workspace_id,
+    channels.c.is_private,
+    channels.c.is_archived,
+    channels.c.kind,
+    channels.c.created_by,
+    channels.c.response_minutes,
+    channels.c.allow_urgent,
+    channels.c.urgent_budget,
+    channel_members.c.member_id,
+    channel_members.c.can_post_topics,
+)
+_WITH_MEMBERSHIP = channels.outerjoin(
+    channel_members,
+    and_(
+        channel_members.c.channel_id == channels.c.id,
+        channel_members.c.member_id == bindparam("member_id"),
+    ),
+)
 _CHANNEL_FACTS = (
-    select(
-        channels.c.id,
-        channels.c.workspace_id,
-        channels.c.is_private,
-        channels.c.is_archived,
-        channels.c.kind,
-        channels.c.created_by,
-        channels.c.response_minutes,
-        channels.c.allow_urgent,
-        channels.c.urgent_budget,
-        channel_members.c.member_id,
-        channel_members.c.can_post_topics,
-    )
-    .select_from(
-        channels.outerjoin(
-            channel_members,
-            and_(
-                channel_members.c.channel_id == channels.c.id,
-                channel_members.c.member_id == bindparam("member_id"),
-            ),
-        )
-    )
+    select(*_FACT_COLUMNS)
+    .select_from(_WITH_MEMBERSHIP)
     .where(channels.c.id == bindparam("channel_id"), channels.c.workspace_id == bindparam("ws"))
+)
+_TOPIC_COLUMNS = tuple(column.name for column in topics.c)
+# A topic and its channel's facts in one statement (every message sent reads them).
+_TOPIC_AND_CHANNEL = (
+    select(topics, *(column.label(f"facts_{column.name}") for column in _FACT_COLUMNS))
+    .select_from(topics.join(_WITH_MEMBERSHIP, channels.c.id == topics.c.channel_id))
+    .where(topics.c.id == bindparam("id"), topics.c.workspace_id == bindparam("ws"))
 )
 
 
+def _facts(row: Any, prefix: str = "") -> ChannelFacts:
+    return ChannelFacts(
+        id=row[f"{prefix}id"],
+        workspace_id=row[f"{prefix}workspace_id"],
+        is_private=row[f"{prefix}is_private"],
+        is_archived=row[f"{prefix}is_archived"],
+        kind=row[f"{prefix}kind"],
+        created_by=row[f"{prefix}created_by"],
+        is_member=row[f"{prefix}member_id"] is not None,
+        can_post_topics=bool(row[f"{prefix}can_post_topics"]),
+        response_minutes=row[f"{prefix}response_minutes"],
+        allow_urgent=bool(row[f"{prefix}allow_urgent"]),
+        urgent_budget=row[f"{prefix}urgent_budget"],
+    )
+
+
 def channel_facts(conn: Connection, actor: Actor, channel_id: int) -> ChannelFacts:
-    row = conn.execute(
-        _CHANNEL_FACTS,
-        {"member_id": actor.member_id, "channel_id": channel_id, "ws": actor.workspace_id},
-    ).first()
+    row = (
+        conn.execute(
+            _CHANNEL_FACTS,
+            {"member_id": actor.member_id, "channel_id": channel_id, "ws": actor.workspace_id},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("No such channel")
-    return ChannelFacts(
-        id=row.id,
-        workspace_id=row.workspace_id,
-        is_private=row.is_private,
-        is_archived=row.is_archived,
-        kind=row.kind,
-        created_by=row.created_by,
-        is_member=row.member_id is not None,
-        can_post_topics=bool(row.can_post_topics),
-        response_minutes=row.response_minutes,
-        allow_urgent=bool(row.allow_urgent),
-        urgent_budget=row.urgent_budget,
+    return _facts(row)
+
+
+def topic_and_channel(
+    conn: Connection, actor: Actor, topic_id: int
+) -> tuple[dict[str, Any], ChannelFacts]:
+    """The topic's row and its channel's facts as the actor sees them."""
+    row = (
+        conn.execute(
+            _TOPIC_AND_CHANNEL,
+            {"id": topic_id, "ws": actor.workspace_id, "member_id": actor.member_id},
+        )
+        .mappings()
+        .first()
     )
+    if row is None:
+        raise NotFound("No such topic")
+    return {name: row[name] for name in _TOPIC_COLUMNS}, _facts(row, "facts_")
 
 
 def channel_id_by_name(conn: Connection, workspace_id: int, name: str) -> int:

@@ -381,6 +381,9 @@ expectations = Table(
     Index("ix_expectations_debtor_id", "debtor_id", "state"),
     Index("ix_expectations_creditor_id", "creditor_id", "state"),
     Index("ix_expectations_message_id", "message_id"),
+    # Every message sent looks for what its place still expects (settle_by_reply).
+    Index("ix_expectations_topic_id", "topic_id", "state"),
+    Index("ix_expectations_conversation_id", "conversation_id", "state"),
 )
 
 # Every decision about notifying a member: deliver now, hold until, digest; and when

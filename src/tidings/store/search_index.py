@@ -21,8 +21,10 @@ _DELETE = {
 }
 
 
-def index_message(conn: Connection, message_id: int, body: str) -> None:
-    spoken = transcripts_of_messages(conn, [message_id]).get(message_id, [])
+def index_message(conn: Connection, message_id: int, body: str, *, files: bool = True) -> None:
+    """Index the body and the transcripts of the message's clips (a message sent
+    without ``files`` has none, so nothing is looked up)."""
+    spoken = transcripts_of_messages(conn, [message_id]).get(message_id, []) if files else []
     text = "\n".join([body, *spoken])
     conn.execute(_INSERT[conn.dialect.name], {"id": message_id, "body": text})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -31,6 +32,12 @@ _ALLOCATE_SEQ = (
     .values(event_seq=workspaces.c.event_seq + bindparam("count"))
     .returning(workspaces.c.event_seq)
 )
+
+
+@cache
+def _insert_into(table: Table) -> Any:
+    # Built once: a statement built per call costs more than running it.
+    return table.insert()
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class Tx:
 
     def insert(self, table: Table, **values: Any) -> int:
         """Insert one row and return its new id."""
-        key = self.conn.execute(table.insert(), values).inserted_primary_key
+        key = self.conn.execute(_insert_into(table), values).inserted_primary_key
         assert key is not None
         return int(key[0])
 
@@ -84,41 +91,55 @@ class Tx:
         self._after_commit.append(callback)
 
     def flush_events(self) -> None:
-        """Write queued events into the log, numbering them per workspace.
+        """Write queued events into the log now (see ``write_events``)."""
+        pending = self.take_events()
+        write_events(self.conn, event_rows(pending, self.now))
+        self.committed_events.extend(pending)
 
-        The ``UPDATE … RETURNING`` on the workspace row both allocates the
-        numbers and locks the row, so on PostgreSQL with several writers the
-        log is committed in number order and a tailer never skips a gap.
-        """
+    def take_events(self) -> list[PendingEvent]:
+        """Hand the queued events to whoever writes them (the writer, once per batch)."""
         pending, self._events = self._events, []
-        by_workspace: dict[int, list[PendingEvent]] = {}
-        for item in pending:
-            by_workspace.setdefault(item.workspace_id, []).append(item)
-        for workspace_id, items in by_workspace.items():
-            self._write_events(workspace_id, items)
-
-    def _write_events(self, workspace_id: int, items: list[PendingEvent]) -> None:
-        last = self.conn.execute(
-            _ALLOCATE_SEQ, {"workspace_id": workspace_id, "count": len(items)}
-        ).scalar_one()
-        first = last - len(items) + 1
-        rows = [_event_row(item, first + i, self.now) for i, item in enumerate(items)]
-        self.conn.execute(_INSERT_EVENTS, rows)
-        self.committed_events.extend(items)
+        return pending
 
     def run_after_commit(self) -> None:
         for callback in self._after_commit:
             callback()
 
 
-def _event_row(item: PendingEvent, seq: int, now: datetime) -> dict[str, Any]:
-    return {
-        "workspace_id": item.workspace_id,
-        "seq": seq,
-        "type": item.type,
-        "audience": item.audience,
-        "channel_id": item.channel_id,
-        "member_ids": orjson.dumps(item.member_ids).decode() if item.member_ids else None,
-        "payload": orjson.dumps(item.payload).decode(),
-        "created_at": now,
-    }
+def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write event rows (``event_rows``) into the log, numbered per workspace in the
+    order given: one number allocation per workspace and one multi-row insert.
+
+    The ``UPDATE … RETURNING`` on the workspace row both allocates the numbers and
+    locks the row, so on PostgreSQL with several writers the log is committed in
+    number order and a tailer never skips a gap.
+    """
+    if not rows:
+        return
+    by_workspace: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_workspace.setdefault(row["workspace_id"], []).append(row)
+    for workspace_id, group in by_workspace.items():
+        last = conn.execute(
+            _ALLOCATE_SEQ, {"workspace_id": workspace_id, "count": len(group)}
+        ).scalar_one()
+        for number, row in enumerate(group, start=last - len(group) + 1):
+            row["seq"] = number
+    conn.execute(_INSERT_EVENTS, rows)
+
+
+def event_rows(items: list[PendingEvent], now: datetime) -> list[dict[str, Any]]:
+    """The log rows of events, encoded, still to be numbered."""
+    return [
+        {
+            "workspace_id": item.workspace_id,
+            "seq": None,
+            "type": item.type,
+            "audience": item.audience,
+            "channel_id": item.channel_id,
+            "member_ids": orjson.dumps(item.member_ids).decode() if item.member_ids else None,
+            "payload": orjson.dumps(item.payload).decode(),
+            "created_at": now,
+        }
+        for item in items
+    ]

@@ -22,13 +22,20 @@ from sqlalchemy.engine import Connection, Engine
 from tidings.clock import Clock
 from tidings.errors import StorageUnavailable
 from tidings.store.faults import connection_lost, storage_fault
-from tidings.store.tx import PendingEvent, Tx
+from tidings.store.tx import PendingEvent, Tx, event_rows, write_events
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Rewrites the schema version with itself: a real write on both databases (a
 # read-only or full database refuses it) that leaves nothing changed.
 TOUCH = text("UPDATE alembic_version SET version_num = version_num")
+# On PostgreSQL the writers of every node sharing the database take turns, one
+# transaction at a time (SQLite's BEGIN IMMEDIATE does the same for processes on one
+# file). Two nodes' batches lock topic, channel and workspace rows in whatever order
+# their actions come; without turns, opposite orders deadlock. The lock is scoped to
+# the transaction, so a node that dies mid-batch releases it with its connection.
+WRITE_TURN_KEY = 0x74696469_6E677331  # "tidings1"
+TAKE_TURN = text(f"SELECT pg_advisory_xact_lock({WRITE_TURN_KEY})")
 
 
 @dataclass
@@ -37,7 +44,11 @@ class _Work:
     future: Future[Any]
 
 
-_Outcome = tuple[_Work, Tx | None, Any, BaseException | None]
+# (work, its Tx if it succeeded, result, error, its events with their log rows)
+_Outcome = tuple[
+    _Work, Tx | None, Any, BaseException | None, tuple[list[PendingEvent], list[dict[str, Any]]]
+]
+_NO_EVENTS: tuple[list[PendingEvent], list[dict[str, Any]]] = ([], [])
 
 
 class Writer:
@@ -116,10 +127,10 @@ class Writer:
             self._recovered()
         # Listeners (cache invalidation, live wake-up) run before any caller
         # hears back, so a revoked token is refused by the very next request.
-        committed = [event for _, tx, _, _ in outcomes if tx for event in tx.committed_events]
+        committed = [event for _, tx, *_ in outcomes if tx for event in tx.committed_events]
         if committed:
             self._notify(committed)
-        for work, tx, result, error in outcomes:
+        for work, tx, result, error, _ in outcomes:
             if error is not None:
                 work.future.set_exception(self._storage_error(error) or error)
                 continue
@@ -139,9 +150,12 @@ class Writer:
             committing = False
             try:
                 trans = conn.begin()
+                if conn.dialect.name == "postgresql":
+                    conn.execute(TAKE_TURN)
                 if probing:
                     conn.execute(TOUCH)
                 outcomes = [self._run_one(conn, work) for work in batch]
+                self._write_events(conn, outcomes)
                 committing = True
                 trans.commit()
             except BaseException as exc:
@@ -150,7 +164,7 @@ class Writer:
                     log.warning("database connection lost; running %d actions again", len(batch))
                     continue
                 raise
-            if any(error is not None and storage_fault(error) for *_, error in outcomes):
+            if any(error is not None and storage_fault(error) for *_, error, _ in outcomes):
                 self._discard(conn)  # a fresh session sees the database as it is now
             else:
                 conn.close()
@@ -204,13 +218,23 @@ class Writer:
         try:
             tx = Tx(conn, self._clock)
             result = work.fn(tx)
-            tx.flush_events()
+            pending = tx.take_events()
+            rows = event_rows(pending, tx.now)  # encoded here: a bad payload fails its action
             conn.exec_driver_sql("RELEASE SAVEPOINT tidings_action")
-            return work, tx, result, None
+            return work, tx, result, None, (pending, rows)
         except Exception as exc:  # an action's own failure rolls back only its savepoint
             conn.exec_driver_sql("ROLLBACK TO SAVEPOINT tidings_action")
             conn.exec_driver_sql("RELEASE SAVEPOINT tidings_action")
-            return work, None, None, exc
+            return work, None, None, exc, _NO_EVENTS
+
+    @staticmethod
+    def _write_events(conn: Any, outcomes: list[_Outcome]) -> None:
+        """The batch's events in one go, in the order of its actions: one number
+        allocation per workspace and one insert, not two statements per action."""
+        write_events(conn, [row for *_, (_, rows) in outcomes for row in rows])
+        for _, tx, _, _, (pending, _) in outcomes:
+            if tx is not None:
+                tx.committed_events.extend(pending)
 
     @staticmethod
     def _after(tx: Tx) -> None:

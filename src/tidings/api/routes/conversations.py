@@ -68,11 +68,13 @@ async def send(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     max_length = services(request).settings.max_message_length
+    fields = body.model_dump()
+    parsed = messages.parse_ahead(fields["body"], max_length)
     return await write(
         request,
         actor,
         lambda tx: messages.send_to_conversation(
-            tx, actor, conversation_id, **body.model_dump(), max_length=max_length
+            tx, actor, conversation_id, **fields, max_length=max_length, parsed=parsed
         ),
         201,
     )

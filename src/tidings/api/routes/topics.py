@@ -73,11 +73,13 @@ async def post_message(
     topic_id: int, body: schemas.MessageIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     max_length = services(request).settings.max_message_length
+    fields = body.model_dump()
+    parsed = messages.parse_ahead(fields["body"], max_length)
     return await write(
         request,
         actor,
         lambda tx: messages.send_to_topic(
-            tx, actor, topic_id, **body.model_dump(), max_length=max_length
+            tx, actor, topic_id, **fields, max_length=max_length, parsed=parsed
         ),
         201,
     )

@@ -108,15 +108,8 @@ def _conversation_candidates() -> Subquery:
     )
 
 
-def _counted(
-    place: Subquery, in_place: ColumnElement[Any], mention_place: ColumnElement[Any]
-) -> Any:
-    """Per candidate place: its count and what to take off or look at past the pointer,
-    each one short index range.
-
-    Positions in a place run 1, 2, 3… without gaps, so the position at the pointer is
-    one less than that of the first message past it, which is often the first unread
-    one too: a single step finds both."""
+def _located(place: Subquery, in_place: ColumnElement[Any]) -> Subquery:
+    """The candidates with the first message past the pointer (an index step)."""
     after = (
         select(messages.c.id)
         .where(in_place == place.c.id, messages.c.id > place.c.pointer)
@@ -124,20 +117,22 @@ def _counted(
         .limit(1)
         .scalar_subquery()
     )
-    located = select(place, after.label("after_id")).subquery("located")
-    first = messages.alias("first_past")
+    return select(place, after.label("after_id")).subquery("located")
+
+
+def _past_pointer(
+    located: Subquery, in_place: ColumnElement[Any], mention_place: ColumnElement[Any]
+) -> list[Any]:
+    """What to take off the count, and what to look at, past the pointer: each an index
+    range as long as what it finds (own, deleted, high or urgent, mentioning me)."""
     past = and_(in_place == located.c.id, messages.c.id > located.c.pointer)
     theirs = and_(past, messages.c.author_id != ME, messages.c.deleted_at.is_(None))
-    own = select(func.count()).where(past, messages.c.author_id == ME).scalar_subquery()
-    deleted = (
-        select(func.count())
-        .where(past, MARKED, messages.c.deleted_at.is_not(None), messages.c.author_id != ME)
-        .scalar_subquery()
+    own = select(func.count()).where(past, messages.c.author_id == ME)
+    deleted = select(func.count()).where(
+        past, MARKED, messages.c.deleted_at.is_not(None), messages.c.author_id != ME
     )
-    priority = (
-        select(func.max(PRIORITY_RANK))
-        .where(theirs, MARKED, messages.c.priority != "normal")
-        .scalar_subquery()
+    priority = select(func.max(PRIORITY_RANK)).where(
+        theirs, MARKED, messages.c.priority != "normal"
     )
     mentioned = (
         select(func.count())
@@ -149,20 +144,36 @@ def _counted(
             messages.c.author_id != ME,
             messages.c.deleted_at.is_(None),
         )
-        .scalar_subquery()
     )
-    next_theirs = (
-        select(messages.c.id).where(theirs).order_by(messages.c.id).limit(1).scalar_subquery()
-    )
+    next_theirs = select(messages.c.id).where(theirs).order_by(messages.c.id).limit(1)
+    return [
+        own.scalar_subquery().label("own"),
+        deleted.scalar_subquery().label("deleted"),
+        priority.scalar_subquery().label("priority"),
+        mentioned.scalar_subquery().label("mentions"),
+        next_theirs.scalar_subquery(),
+    ]
+
+
+def _counted(
+    place: Subquery, in_place: ColumnElement[Any], mention_place: ColumnElement[Any]
+) -> Any:
+    """Per candidate place: its count, the position at the pointer, what to take off,
+    and the first unread message.
+
+    Positions in a place run 1, 2, 3… without gaps, so the position at the pointer is
+    one less than that of the first message past it; that message is most often the
+    first unread one too, and only when it is not (the reader's own, or deleted) does
+    the search for the first unread go on."""
+    located = _located(place, in_place)
+    first = messages.alias("first_past")
+    *subtracted, next_theirs = _past_pointer(located, in_place, mention_place)
     first_is_theirs = and_(first.c.author_id != ME, first.c.deleted_at.is_(None))
     counted = (
         select(
             located,
             (first.c.seq - 1).label("position"),
-            own.label("own"),
-            deleted.label("deleted"),
-            priority.label("priority"),
-            mentioned.label("mentions"),
+            *subtracted,
             case((first_is_theirs, first.c.id), else_=next_theirs).label("first_unread_id"),
         )
         .select_from(located.join(first, first.c.id == located.c.after_id))

@@ -412,7 +412,10 @@ def main() -> None:
         "requests, divided by their number.\n\n"
         f"{figures}\n\n{overall}\n"
     )
-    common.write_section(common.section_name("inbox", args), body)
+    name = "inbox"
+    if (args.channels, args.topics, args.unread_share) != (200, 20, 0.05):
+        name += f"-{args.channels}x{args.topics}-unread{round(args.unread_share * 100)}"
+    common.write_section(common.section_name(name, args), body)
 
 
 if __name__ == "__main__":

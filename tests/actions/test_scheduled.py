@@ -28,7 +28,9 @@ def bodies(crew: Crew, conversation_id: int) -> list[str]:
     return list(
         crew.read(
             lambda c: c.execute(
-                select(messages.c.body).where(messages.c.conversation_id == conversation_id)
+                select(messages.c.body)
+                .where(messages.c.conversation_id == conversation_id)
+                .order_by(messages.c.id)
             ).scalars()
         )
     )

@@ -341,8 +341,22 @@ _BUMP_CHANNEL = (
 _BUMP_CONVERSATION = (
     update(conversations)
     .where(conversations.c.id == bindparam("place_id"))
-    .values(last_message_id=bindparam("message_id"), last_message_at=bindparam("now"))
+    .values(
+        last_message_id=bindparam("message_id"),
+        last_message_at=bindparam("now"),
+        message_count=conversations.c.message_count + 1,
+    )
 )
+
+
+def _numbering(count: Any) -> Any:
+    """The message takes its place's count, just bumped, as its position there."""
+    position = select(count).where(count.table.c.id == bindparam("place_id")).scalar_subquery()
+    return update(messages).where(messages.c.id == bindparam("message_id")).values(seq=position)
+
+
+_NUMBER_IN_TOPIC = _numbering(topics.c.message_count)
+_NUMBER_IN_CONVERSATION = _numbering(conversations.c.message_count)
 
 
 def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
@@ -350,8 +364,11 @@ def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
     if place.topic_id is not None and place.channel is not None:
         tx.conn.execute(_BUMP_TOPIC, {**params, "place_id": place.topic_id})
         tx.conn.execute(_BUMP_CHANNEL, {"message_id": message_id, "place_id": place.channel.id})
+        tx.conn.execute(_NUMBER_IN_TOPIC, {"message_id": message_id, "place_id": place.topic_id})
     else:
-        tx.conn.execute(_BUMP_CONVERSATION, {**params, "place_id": place.conversation_id})
+        place_id = place.conversation_id
+        tx.conn.execute(_BUMP_CONVERSATION, {**params, "place_id": place_id})
+        tx.conn.execute(_NUMBER_IN_CONVERSATION, {"message_id": message_id, "place_id": place_id})
 
 
 def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:

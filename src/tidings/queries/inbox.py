@@ -1,20 +1,28 @@
 """The Inbox: unread topics and conversations, mentions first, then priority, then age.
 
-Cost grows with what the member has unread, not with history: the scan starts
-at each read pointer and only topics whose last message is past it qualify.
+Unread counts are read from counters, not counted over messages. Every message has a
+position in its topic or conversation (``messages.seq``) and the place keeps its
+count, so what lies past a read pointer is the count less the position at the
+pointer: one index step. From that go the reader's own messages past the pointer and
+the deleted ones of others, each found in an index range only as long as they are
+(sending is not reading, so one's own messages may lie past the pointer). Priority
+comes the same way from the few high and urgent messages, mentions from the reader's
+mention rows. Nothing counts through what is merely unread, so cost grows with the
+places that have something unread, not with how much is unread in them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, bindparam, case, false, func, select
 from sqlalchemy.engine import Connection
 
 from tidings import views
 from tidings.core.roles import Actor
 from tidings.queries.channels import read_pointer
 from tidings.store.models import (
+    MARKED,
     channel_members,
     channels,
     conversation_members,
@@ -31,42 +39,24 @@ PRIORITY_RANK = case(
     (messages.c.priority == "urgent", 2), (messages.c.priority == "high", 1), else_=0
 )
 PRIORITY_NAME = {0: "normal", 1: "high", 2: "urgent"}
+ME = bindparam("me")
 
 
-def _unread_columns() -> tuple[list[Any], Any]:
-    mention = mentions.alias("mn")
-    return [
-        func.count(messages.c.id).label("unread"),
-        func.count(mention.c.member_id).label("mentions"),
-        func.max(PRIORITY_RANK).label("priority"),
-        func.min(messages.c.created_at).label("oldest_unread_at"),
-        func.min(messages.c.id).label("first_unread_id"),
-    ], mention
-
-
-def _unread_join(pointer: Any, actor: Actor, mention: Any) -> tuple[Any, Any]:
-    on_message = and_(
-        messages.c.id > pointer,
-        messages.c.author_id != actor.member_id,
-        messages.c.deleted_at.is_(None),
-    )
-    on_mention = and_(mention.c.message_id == messages.c.id, mention.c.member_id == actor.member_id)
-    return on_message, on_mention
-
-
-def _topic_rows(conn: Connection, actor: Actor) -> list[Any]:
+def _topic_candidates() -> Subquery:
+    """Topics with a message past the member's pointer, in channels they belong to,
+    unless they muted the topic."""
     read = topic_reads.alias("r")
     sub = topic_subscriptions.alias("s")
     pointer = read_pointer(read.c.last_read_id, channel_members.c.read_floor)
-    columns, mention = _unread_columns()
-    on_message, on_mention = _unread_join(pointer, actor, mention)
-    query = (
+    return (
         select(
             topics.c.id,
             topics.c.title,
             channels.c.id.label("channel_id"),
             channels.c.name.label("channel_name"),
-            *columns,
+            channel_members.c.is_muted,
+            topics.c.message_count.label("count"),
+            pointer.label("pointer"),
         )
         .select_from(
             topics.join(channels, channels.c.id == topics.c.channel_id)
@@ -74,64 +64,148 @@ def _topic_rows(conn: Connection, actor: Actor) -> list[Any]:
                 channel_members,
                 and_(
                     channel_members.c.channel_id == topics.c.channel_id,
-                    channel_members.c.member_id == actor.member_id,
+                    channel_members.c.member_id == ME,
                 ),
             )
-            .outerjoin(
-                read, and_(read.c.topic_id == topics.c.id, read.c.member_id == actor.member_id)
-            )
-            .outerjoin(sub, and_(sub.c.topic_id == topics.c.id, sub.c.member_id == actor.member_id))
-            .join(messages, and_(messages.c.topic_id == topics.c.id, on_message))
-            .outerjoin(mention, on_mention)
+            .outerjoin(read, and_(read.c.topic_id == topics.c.id, read.c.member_id == ME))
+            .outerjoin(sub, and_(sub.c.topic_id == topics.c.id, sub.c.member_id == ME))
         )
         .where(
             topics.c.last_message_id > pointer,
             func.coalesce(sub.c.state, "none") != "muted",
         )
-        .group_by(
-            topics.c.id, topics.c.title, channels.c.id, channels.c.name, channel_members.c.is_muted
-        )
-        # A muted channel stays out unless the member is mentioned in it.
-        .having(or_(channel_members.c.is_muted.is_(False), columns[1] > 0))
+        .subquery("candidates")
     )
-    return conn.execute(query).mappings().all()
 
 
-def _conversation_rows(conn: Connection, actor: Actor) -> list[Any]:
+def _conversation_candidates() -> Subquery:
     read = conversation_reads.alias("r")
     pointer = func.coalesce(read.c.last_read_id, 0)
-    columns, mention = _unread_columns()
-    on_message, on_mention = _unread_join(pointer, actor, mention)
-    query = (
-        select(conversations.c.id, *columns)
+    return (
+        select(
+            conversations.c.id,
+            false().label("is_muted"),
+            conversations.c.message_count.label("count"),
+            pointer.label("pointer"),
+        )
         .select_from(
             conversations.join(
                 conversation_members,
                 and_(
                     conversation_members.c.conversation_id == conversations.c.id,
-                    conversation_members.c.member_id == actor.member_id,
+                    conversation_members.c.member_id == ME,
                 ),
-            )
-            .outerjoin(
+            ).outerjoin(
                 read,
                 and_(
                     read.c.conversation_id == conversations.c.id,
-                    read.c.member_id == actor.member_id,
+                    read.c.member_id == ME,
                 ),
             )
-            .join(messages, and_(messages.c.conversation_id == conversations.c.id, on_message))
-            .outerjoin(mention, on_mention)
         )
         .where(conversations.c.last_message_id > pointer)
-        .group_by(conversations.c.id)
+        .subquery("candidates")
     )
-    return conn.execute(query).mappings().all()
 
 
-def _entry(kind: str, row: Any) -> dict[str, Any]:
+def _located(place: Subquery, in_place: ColumnElement[Any]) -> Subquery:
+    """The candidates with the first message past the pointer (an index step)."""
+    after = (
+        select(messages.c.id)
+        .where(in_place == place.c.id, messages.c.id > place.c.pointer)
+        .order_by(messages.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(place, after.label("after_id")).subquery("located")
+
+
+def _past_pointer(
+    located: Subquery, in_place: ColumnElement[Any], mention_place: ColumnElement[Any]
+) -> list[Any]:
+    """What to take off the count, and what to look at, past the pointer: each an index
+    range as long as what it finds (own, deleted, high or urgent, mentioning me)."""
+    past = and_(in_place == located.c.id, messages.c.id > located.c.pointer)
+    theirs = and_(past, messages.c.author_id != ME, messages.c.deleted_at.is_(None))
+    own = select(func.count()).where(past, messages.c.author_id == ME)
+    deleted = select(func.count()).where(
+        past, MARKED, messages.c.deleted_at.is_not(None), messages.c.author_id != ME
+    )
+    priority = select(func.max(PRIORITY_RANK)).where(
+        theirs, MARKED, messages.c.priority != "normal"
+    )
+    mentioned = (
+        select(func.count())
+        .select_from(mentions.join(messages, messages.c.id == mentions.c.message_id))
+        .where(
+            mentions.c.member_id == ME,
+            mention_place == located.c.id,
+            mentions.c.message_id > located.c.pointer,
+            messages.c.author_id != ME,
+            messages.c.deleted_at.is_(None),
+        )
+    )
+    next_theirs = select(messages.c.id).where(theirs).order_by(messages.c.id).limit(1)
+    return [
+        own.scalar_subquery().label("own"),
+        deleted.scalar_subquery().label("deleted"),
+        priority.scalar_subquery().label("priority"),
+        mentioned.scalar_subquery().label("mentions"),
+        next_theirs.scalar_subquery(),
+    ]
+
+
+def _counted(
+    place: Subquery, in_place: ColumnElement[Any], mention_place: ColumnElement[Any]
+) -> Any:
+    """Per candidate place: its count, the position at the pointer, what to take off,
+    and the first unread message.
+
+    Positions in a place run 1, 2, 3… without gaps, so the position at the pointer is
+    one less than that of the first message past it; that message is most often the
+    first unread one too, and only when it is not (the reader's own, or deleted) does
+    the search for the first unread go on."""
+    located = _located(place, in_place)
+    first = messages.alias("first_past")
+    *subtracted, next_theirs = _past_pointer(located, in_place, mention_place)
+    first_is_theirs = and_(first.c.author_id != ME, first.c.deleted_at.is_(None))
+    counted = (
+        select(
+            located,
+            (first.c.seq - 1).label("position"),
+            *subtracted,
+            case((first_is_theirs, first.c.id), else_=next_theirs).label("first_unread_id"),
+        )
+        .select_from(located.join(first, first.c.id == located.c.after_id))
+        .subquery("counted")
+    )
+    oldest = messages.alias("oldest")
+    return select(counted, oldest.c.created_at.label("oldest_unread_at")).select_from(
+        counted.outerjoin(oldest, oldest.c.id == counted.c.first_unread_id)
+    )
+
+
+def _unread_rows(conn: Connection, query: Any, me: dict[str, int]) -> list[Any]:
+    found = []
+    for row in conn.execute(query, me).mappings():
+        unread = row["count"] - row["position"] - row["own"] - row["deleted"]
+        # A muted channel stays out unless the member is mentioned in it.
+        if unread > 0 and (not row["is_muted"] or row["mentions"] > 0):
+            found.append((row, unread))
+    return found
+
+
+# Built once: the member is a parameter.
+_TOPICS = _counted(_topic_candidates(), messages.c.topic_id, mentions.c.topic_id)
+_CONVERSATIONS = _counted(
+    _conversation_candidates(), messages.c.conversation_id, mentions.c.conversation_id
+)
+
+
+def _entry(kind: str, row: Any, unread: int) -> dict[str, Any]:
     entry = {
         "kind": kind,
-        "unread": row["unread"],
+        "unread": unread,
         "mentions": row["mentions"],
         "priority": PRIORITY_NAME[row["priority"] or 0],
         "oldest_unread_at": views.iso(row["oldest_unread_at"]),
@@ -150,8 +224,9 @@ def _entry(kind: str, row: Any) -> dict[str, Any]:
 
 
 def inbox(conn: Connection, actor: Actor) -> dict[str, Any]:
-    entries = [_entry("topic", row) for row in _topic_rows(conn, actor)]
-    entries += [_entry("conversation", row) for row in _conversation_rows(conn, actor)]
+    me = {"me": actor.member_id}
+    entries = [_entry("topic", row, n) for row, n in _unread_rows(conn, _TOPICS, me)]
+    entries += [_entry("conversation", r, n) for r, n in _unread_rows(conn, _CONVERSATIONS, me)]
     rank = {"urgent": 2, "high": 1, "normal": 0}
     # Message ids grow with time, so the first unread id orders by age exactly.
     entries.sort(key=lambda e: (e["mentions"] == 0, -rank[e["priority"]], e["first_unread_id"]))

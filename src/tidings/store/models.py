@@ -183,6 +183,7 @@ conversations = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_message_id", Id),
     Column("last_message_at", UTCDateTime),
+    Column("message_count", Integer, nullable=False, server_default="0"),
     UniqueConstraint("workspace_id", "member_key"),
 )
 
@@ -192,6 +193,9 @@ conversation_members = Table(
     Column("conversation_id", Id, _fk("conversations.id"), primary_key=True),
     Column("member_id", Id, _fk("members.id"), primary_key=True, index=True),
 )
+
+# Messages the Inbox looks at one by one: deleted, or above normal priority (few).
+MARKED = text("(deleted_at IS NOT NULL OR priority <> 'normal')")
 
 messages = Table(
     "messages",
@@ -217,11 +221,46 @@ messages = Table(
     # A comment pinned to a moment of a clip or voice note on an earlier message.
     Column("clip_file_id", Id),
     Column("clip_at_ms", Integer),
+    # Its position in its topic or conversation, from 1: the place's ``message_count``
+    # when it was sent. Unread counts are differences of positions (queries/inbox.py).
+    Column("seq", Integer, nullable=False, server_default="0"),
     Index("ix_messages_topic", "topic_id", "id"),
     Index("ix_messages_expire_after_read", "expire_after_read", "expired_at"),
     Index("ix_messages_conversation", "conversation_id", "id"),
     Index("ix_messages_author", "author_id", "id"),
     Index("ix_messages_clip_file_id", "clip_file_id"),
+    # What the Inbox subtracts from a place's count past a read pointer: the reader's
+    # own messages, and the few deleted or high-priority ones.
+    Index(
+        "ix_messages_topic_author",
+        "topic_id",
+        "author_id",
+        "id",
+        sqlite_where=text("topic_id IS NOT NULL"),
+        postgresql_where=text("topic_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_messages_conversation_author",
+        "conversation_id",
+        "author_id",
+        "id",
+        sqlite_where=text("conversation_id IS NOT NULL"),
+        postgresql_where=text("conversation_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_messages_topic_marked",
+        "topic_id",
+        "id",
+        sqlite_where=MARKED,
+        postgresql_where=MARKED,
+    ),
+    Index(
+        "ix_messages_conversation_marked",
+        "conversation_id",
+        "id",
+        sqlite_where=MARKED,
+        postgresql_where=MARKED,
+    ),
 )
 
 message_edits = Table(
@@ -251,6 +290,8 @@ mentions = Table(
     Column("topic_id", Id, _fk("topics.id")),
     Column("conversation_id", Id, _fk("conversations.id")),
     Index("ix_mentions_member", "member_id", "message_id"),
+    Index("ix_mentions_member_topic", "member_id", "topic_id", "message_id"),
+    Index("ix_mentions_member_conversation", "member_id", "conversation_id", "message_id"),
 )
 
 topic_reads = Table(

@@ -273,11 +273,15 @@ class PostgresWakeups:
 
 
 class LocalWakeups:
-    """Processes of one ``tidings serve --workers N`` on one machine: each binds a
-    Unix datagram socket in a folder the supervisor made, and tells every other
-    socket there. Datagrams between local sockets are not lost while the receiver
-    keeps up; one that finds its receiver's buffer full is dropped (the poll then
-    finds the events)."""
+    """Processes using one SQLite file on one machine (``serve``, its ``--workers``,
+    operator commands): each that listens binds a Unix datagram socket in the file's
+    meeting folder, and each that commits tells every other socket there. Datagrams
+    between local sockets are not lost while the receiver keeps up; one that finds
+    its receiver's buffer full is dropped (the poll then finds the events).
+
+    Sockets are made when first needed: one to send with at the first commit, one to
+    listen with when ``listen`` starts. A process that only writes (an operator
+    command) never listens, and an application that is never started holds none."""
 
     name = "local"
 
@@ -285,19 +289,30 @@ class LocalWakeups:
         self.folder = folder
         self.node = uuid.uuid4().hex
         self.path = folder / f"{os.getpid()}-{self.node[:8]}.sock"
-        self._inbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        try:
-            self._inbox.bind(str(self.path))
-        except FileNotFoundError:  # the last process to leave just removed the folder
-            folder.mkdir(mode=0o700, exist_ok=True)
-            self._inbox.bind(str(self.path))
-        self._inbox.setblocking(False)
-        self._outbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._outbox.setblocking(False)
+        self._inbox: socket.socket | None = None
+        self._outbox: socket.socket | None = None  # used by the publisher's thread only
         self._publisher = _Publisher(self._send, self.node)
 
+    def _bind(self) -> socket.socket:
+        inbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            try:
+                inbox.bind(str(self.path))
+            except FileNotFoundError:  # the last process to leave just removed the folder
+                self.folder.mkdir(mode=0o700, exist_ok=True)
+                inbox.bind(str(self.path))
+        except BaseException:
+            inbox.close()
+            raise
+        inbox.setblocking(False)
+        return inbox
+
     def _send(self, data: bytes) -> None:
-        for peer in self.folder.glob("*.sock"):
+        if self._outbox is None:
+            self._outbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self._outbox.setblocking(False)
+        for peer in self.folder.glob("*.sock"):  # none when nobody listens (no folder)
             if peer == self.path:
                 continue
             try:
@@ -312,28 +327,36 @@ class LocalWakeups:
         self._publisher.put(Commit.of(pending))
 
     async def listen(self, heard: Callable[[Heard], None]) -> None:
+        try:
+            self._inbox = inbox = self._bind()
+        except OSError as exc:  # another user's folder, a full disk: polling still works
+            log.warning("no wake-ups from other processes (%s): polling the log", exc)
+            return
         loop = asyncio.get_running_loop()
         arrived = asyncio.Event()
-        loop.add_reader(self._inbox.fileno(), arrived.set)
+        loop.add_reader(inbox.fileno(), arrived.set)
         try:
             while True:
                 await arrived.wait()
                 arrived.clear()
                 while True:
                     try:
-                        data = self._inbox.recv(65536)
+                        data = inbox.recv(65536)
                     except BlockingIOError:
                         break
                     found = decode(data, self.node)
                     if found is not None:
                         heard(found)
         finally:
-            loop.remove_reader(self._inbox.fileno())
+            loop.remove_reader(inbox.fileno())
 
     def close(self) -> None:
         self._publisher.close()
+        if self._outbox is not None:
+            self._outbox.close()
+        if self._inbox is None:
+            return
         self._inbox.close()
-        self._outbox.close()
         with contextlib.suppress(OSError):
             self.path.unlink()
         with contextlib.suppress(OSError):  # the last to leave tidies up
@@ -372,11 +395,4 @@ def wakeups_for(
     if database_url.startswith("postgresql"):
         return PostgresWakeups(database_url)
     folder = local_folder or meeting_folder(database_url)
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        return LocalWakeups(folder)
-    except OSError as exc:  # another user's folder, a full disk: polling still works
-        log.warning("no wake-ups between processes (%s): they will poll the log", exc)
-        return None
+    return None if folder is None else LocalWakeups(folder)

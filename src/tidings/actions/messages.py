@@ -158,7 +158,7 @@ def post_message(
         **expiry,
         **pinned,
     }
-    message_id = tx.insert(messages, **values)
+    message_id = _insert_message(tx, place, values)
     files = attach_uploads(tx, actor, message_id, refs)
     names = [f["filename"] for f in files]
     index_message(tx.conn, message_id, searchable(parsed, names), files=bool(files))
@@ -349,14 +349,25 @@ _BUMP_CONVERSATION = (
 )
 
 
-def _numbering(count: Any) -> Any:
-    """The message takes its place's count, just bumped, as its position there."""
-    position = select(count).where(count.table.c.id == bindparam("place_id")).scalar_subquery()
-    return update(messages).where(messages.c.id == bindparam("message_id")).values(seq=position)
+def _numbered_insert(count: Any) -> Any:
+    """Insert a message at its place's next position (its count before the bump that
+    follows, plus one): positions run 1, 2, 3… without gaps, since one writer at a
+    time sends there (see store/writer.py)."""
+    position = select(count + 1).where(count.table.c.id == bindparam("numbered_in"))
+    return messages.insert().values(seq=position.scalar_subquery())
 
 
-_NUMBER_IN_TOPIC = _numbering(topics.c.message_count)
-_NUMBER_IN_CONVERSATION = _numbering(conversations.c.message_count)
+_INSERT_IN_TOPIC = _numbered_insert(topics.c.message_count)
+_INSERT_IN_CONVERSATION = _numbered_insert(conversations.c.message_count)
+
+
+def _insert_message(tx: Tx, place: Place, values: dict[str, Any]) -> int:
+    in_topic = place.topic_id is not None
+    statement = _INSERT_IN_TOPIC if in_topic else _INSERT_IN_CONVERSATION
+    numbered_in = place.topic_id if in_topic else place.conversation_id
+    key = tx.conn.execute(statement, {**values, "numbered_in": numbered_in}).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
@@ -364,11 +375,8 @@ def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
     if place.topic_id is not None and place.channel is not None:
         tx.conn.execute(_BUMP_TOPIC, {**params, "place_id": place.topic_id})
         tx.conn.execute(_BUMP_CHANNEL, {"message_id": message_id, "place_id": place.channel.id})
-        tx.conn.execute(_NUMBER_IN_TOPIC, {"message_id": message_id, "place_id": place.topic_id})
     else:
-        place_id = place.conversation_id
-        tx.conn.execute(_BUMP_CONVERSATION, {**params, "place_id": place_id})
-        tx.conn.execute(_NUMBER_IN_CONVERSATION, {"message_id": message_id, "place_id": place_id})
+        tx.conn.execute(_BUMP_CONVERSATION, {**params, "place_id": place.conversation_id})
 
 
 def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:

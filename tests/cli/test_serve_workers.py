@@ -27,9 +27,11 @@ from tests.cli.test_serve import _serve
 from tests.live.test_events import collect, new_topic
 from tests.support import LiveServer, Team, free_port, make_team
 from tidings.store.database import Database
-from tidings.store.models import events
+from tidings.store.models import events, topics
 
 pytestmark = pytest.mark.slow
+SENDERS = 4
+TOPICS_PER_SENDER = 8
 
 
 @dataclass
@@ -102,29 +104,50 @@ def fresh_client(team: Team, token: str) -> httpx.Client:
 
 
 def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, team: Team) -> None:
+    """Senders at once on both processes: every acknowledged write is stored, each
+    stream sees each of them once and in one order, and numbering has no gaps."""
     general = team.channel_id("general")
+    acknowledged: dict[int, str] = {}
+    failures: list[str] = []
+
+    def send(sender: int) -> None:
+        for i in range(TOPICS_PER_SENDER):
+            title = f"s{sender}-t{i}"
+            with fresh_client(team, team.owner.token) as client:  # either process
+                made = client.post(
+                    f"/channels/{general}/topics", json={"title": title, "body": "hello"}
+                )
+            if made.status_code == 201:
+                acknowledged[made.json()["id"]] = title
+            else:
+                failures.append(made.text)
+
     with ExitStack() as stack:
         streams = socket_on_each_process(stack, workers, team.member.token)
         time.sleep(0.2)
-        titles, writers = [], set()
-        for i in range(10):
-            with fresh_client(team, team.owner.token) as client:
-                made = client.post(
-                    f"/channels/{general}/topics", json={"title": f"t{i}", "body": "hello"}
-                )
-                assert made.status_code == 201, made.text
-            titles.append(f"t{i}")
-            writers.add(workers.node())
+        senders = [threading.Thread(target=send, args=(n,)) for n in range(SENDERS)]
+        for sender in senders:
+            sender.start()
+        writers = {workers.node() for _ in range(10)}
+        for sender in senders:
+            sender.join(60)
+        assert not failures and len(acknowledged) == SENDERS * TOPICS_PER_SENDER
         assert len(writers) == 2  # fresh connections land on both processes
-        for ws in streams.values():
-            got = collect(ws, 20, timeout=10)
-            assert [e["data"]["title"] for e in got if e["type"] == "topic.created"] == titles
+        seen = {}
+        for node, ws in streams.items():
+            got = collect(ws, 2 * len(acknowledged), timeout=20)
             ids = [e["id"] for e in got]
-            assert ids == sorted(set(ids))
+            assert ids == sorted(set(ids)), node  # each event once, in the log's order
+            seen[node] = [e["data"]["title"] for e in got if e["type"] == "topic.created"]
+        first, second = seen.values()
+        assert first == second and sorted(first) == sorted(acknowledged.values())
     route = "/api/v1/channels/{channel_id}/topics"
     for _ in range(4):  # whichever process answers, it counts both processes' requests
         found = value(scrape(workers.url), "tidings_http_requests_total", route=route)
-        assert found == 10
+        assert found == len(acknowledged)
+    in_general = select(topics.c.id).where(topics.c.channel_id == general)
+    stored = workers.db.read(lambda c: set(c.execute(in_general).scalars()))
+    assert set(acknowledged) <= stored
     logs: dict[int, list[int]] = {}
     for workspace_id, seq in workers.db.read(
         lambda c: c.execute(select(events.c.workspace_id, events.c.seq).order_by(events.c.seq))

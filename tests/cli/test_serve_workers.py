@@ -1,7 +1,8 @@
 """``tidings serve --workers 2`` on one SQLite file: both processes serve, each
 one's live streams see every commit at once (the processes poll the log only once
 an hour here, so what arrives came by a wake-up), numbering has no gaps, and a
-process killed mid-load loses nothing acknowledged and is started again."""
+process killed mid-load loses nothing acknowledged and is started again; a killed
+supervisor takes its processes with it."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.api.test_metrics import scrape, value
 from tests.cli.test_serve import _serve
-from tests.live.test_events import collect, new_topic
+from tests.live.test_events import new_topic, receive
 from tests.support import LiveServer, Team, free_port, make_team
 from tidings.store.database import Database
 from tidings.store.models import events, topics
@@ -64,10 +65,11 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
         yield Workers(f"http://127.0.0.1:{port}", db, process)
     finally:
         db.close()
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
-        assert process.returncode == 0, err
-        assert "Traceback" not in err, err
+        if process.returncode is None:  # the test did not kill it
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=60)
+            assert process.returncode == 0, err
+            assert "Traceback" not in err, err
 
 
 @pytest.fixture
@@ -103,6 +105,18 @@ def fresh_client(team: Team, token: str) -> httpx.Client:
     )
 
 
+def until_created(ws: ClientConnection, titles: set[str]) -> list[dict[str, Any]]:
+    """Events until every topic in ``titles`` was created (bounded)."""
+    got: list[dict[str, Any]] = []
+    created: set[str] = set()
+    deadline = time.monotonic() + 20
+    while not titles <= created and (event := receive(ws, deadline - time.monotonic())):
+        got.append(event)
+        if event["type"] == "topic.created":
+            created.add(event["data"]["title"])
+    return got
+
+
 def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, team: Team) -> None:
     """Senders at once on both processes: every acknowledged write is stored, each
     stream sees each of them once and in one order, and numbering has no gaps."""
@@ -135,7 +149,7 @@ def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, te
         assert len(writers) == 2  # fresh connections land on both processes
         seen = {}
         for node, ws in streams.items():
-            got = collect(ws, 2 * len(acknowledged), timeout=20)
+            got = until_created(ws, set(acknowledged.values()))
             ids = [e["id"] for e in got]
             assert ids == sorted(set(ids)), node  # each event once, in the log's order
             seen[node] = [e["data"]["title"] for e in got if e["type"] == "topic.created"]
@@ -228,3 +242,11 @@ def test_a_token_revoked_in_one_process_ends_its_stream_in_the_other_within_a_se
                 while time.monotonic() - revoked_at < 5:
                     ws.recv(timeout=5)
             assert time.monotonic() - revoked_at < 1.0, node
+
+
+def test_the_processes_stop_when_the_supervisor_is_killed(workers: Workers) -> None:
+    workers.process.kill()
+    # Every process holds the supervisor's output open: this ends once all have stopped.
+    workers.process.communicate(timeout=60)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{workers.url}/api/v1/health", timeout=5)

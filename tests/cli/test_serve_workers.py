@@ -27,6 +27,8 @@ from tests.api.test_metrics import scrape, value
 from tests.cli.test_serve import _serve
 from tests.live.test_events import new_topic, receive
 from tests.support import LiveServer, Team, free_port, make_team
+from tidings.actions.topics import create_topic
+from tidings.cli.operator import owner_actor
 from tidings.store.database import Database
 from tidings.store.models import events, topics
 
@@ -118,8 +120,9 @@ def until_created(ws: ClientConnection, titles: set[str]) -> list[dict[str, Any]
 
 
 def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, team: Team) -> None:
-    """Senders at once on both processes: every acknowledged write is stored, each
-    stream sees each of them once and in one order, and numbering has no gaps."""
+    """Senders at once on both processes, and a third process writing as the operator
+    commands do: every acknowledged write is stored, each stream sees each of them
+    once and in one order, and numbering has no gaps."""
     general = team.channel_id("general")
     acknowledged: dict[int, str] = {}
     failures: list[str] = []
@@ -136,16 +139,30 @@ def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, te
             else:
                 failures.append(made.text)
 
+    def operate() -> None:  # this test's process, through the same writer as `tidings ...`
+        for i in range(TOPICS_PER_SENDER):
+            title = f"operator-t{i}"
+            made = workers.db.write(
+                lambda tx, title=title: create_topic(
+                    tx, owner_actor(tx, team.slug), general, title=title, body="hello"
+                )
+            )
+            acknowledged[made["id"]] = title
+
     with ExitStack() as stack:
         streams = socket_on_each_process(stack, workers, team.member.token)
         time.sleep(0.2)
         senders = [threading.Thread(target=send, args=(n,)) for n in range(SENDERS)]
+        senders.append(threading.Thread(target=operate))
         for sender in senders:
             sender.start()
         writers = {workers.node() for _ in range(10)}
         for sender in senders:
             sender.join(60)
-        assert not failures and len(acknowledged) == SENDERS * TOPICS_PER_SENDER
+        # The servers learn of the operator's writes from the log when a commit of
+        # theirs wakes them (or at their next poll, an hour away here).
+        send(SENDERS)
+        assert not failures and len(acknowledged) == (SENDERS + 2) * TOPICS_PER_SENDER
         assert len(writers) == 2  # fresh connections land on both processes
         seen = {}
         for node, ws in streams.items():
@@ -158,7 +175,7 @@ def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, te
     route = "/api/v1/channels/{channel_id}/topics"
     for _ in range(4):  # whichever process answers, it counts both processes' requests
         found = value(scrape(workers.url), "tidings_http_requests_total", route=route)
-        assert found == len(acknowledged)
+        assert found == (SENDERS + 1) * TOPICS_PER_SENDER
     in_general = select(topics.c.id).where(topics.c.channel_id == general)
     stored = workers.db.read(lambda c: set(c.execute(in_general).scalars()))
     assert set(acknowledged) <= stored

@@ -26,8 +26,9 @@ $(ASSETS): package.json package-lock.json
 
 install: $(STAMP) $(ASSETS)
 
+# One process (serve's default is one per core): the demo starts fastest, its log in order.
 run: $(STAMP) $(ASSETS)
-	$(BIN)/tidings serve --demo
+	$(BIN)/tidings serve --demo --workers 1
 
 test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check src tests bench

@@ -178,6 +178,7 @@ def server_env(database_url: str, synchronous: str, extra: dict[str, str] | None
             "TIDINGS_ACCESS_LOG": "false",
             "TIDINGS_LOG_LEVEL": "warning",
             "TIDINGS_SQLITE_SYNCHRONOUS": synchronous,
+            "TIDINGS_WORKERS": "1",  # one server process unless a benchmark sets more
         }
     )
     env.update(extra or {})

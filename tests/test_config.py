@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tidings.config import DEFAULT_DATABASE_URL, load_settings
+from tidings.config import DEFAULT_DATABASE_URL, MAX_WORKERS, load_settings, usable_cores
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +62,23 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, 
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         load_settings()
+
+
+def test_serve_runs_one_process_per_usable_core_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TIDINGS_WORKERS", raising=False)
+    monkeypatch.setenv("TIDINGS_DATABASE_URL", "sqlite:////var/lib/tidings/tidings.db")
+    assert load_settings().server_processes == min(usable_cores(), MAX_WORKERS)
+    assert load_settings(workers=3).server_processes == 3
+    monkeypatch.setenv("TIDINGS_DATABASE_URL", "postgresql://app@db/tidings")
+    assert load_settings().server_processes == min(usable_cores(), MAX_WORKERS)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_served_by_one_process(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.delenv("TIDINGS_WORKERS", raising=False)
+    settings = load_settings(database_url=url)
+    assert settings.in_memory and settings.server_processes == 1

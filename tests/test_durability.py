@@ -41,7 +41,9 @@ class ServerProcess:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "tidings", "serve", "--port", str(self.port)],
+                # One process: a SIGKILL of it is the crash these tests are about.
+                [sys.executable, "-m", "tidings", "serve", "--workers", "1"]
+                + ["--port", str(self.port)],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

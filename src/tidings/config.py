@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///./tidings-data/tidings.db"
 SECRET_FIELDS = (
@@ -25,6 +26,7 @@ SECRET_FIELDS = (
     "metrics_token",
 )
 MIB = 1024 * 1024
+MAX_WORKERS = 64
 
 
 class Settings(BaseSettings):
@@ -137,8 +139,9 @@ class Settings(BaseSettings):
         10_000,
         ge=0,
         le=600_000,
-        description="Milliseconds a SQLite write waits for a lock held by another process "
-        "before it is refused with 503 storage_unavailable",
+        description="Milliseconds a SQLite write waits for a lock held by another "
+        "program before it is refused with 503 storage_unavailable (the processes of "
+        "Tidings take turns and wait for each other)",
     )
     keep_alive_seconds: float = Field(
         5.0, gt=0, description="Seconds an idle keep-alive connection stays open"
@@ -167,12 +170,14 @@ class Settings(BaseSettings):
         "streams, revoked sign-ins end everywhere, sign-in limits are counted together "
         "(unset on PostgreSQL: LISTEN/NOTIFY wakes the nodes, limits stay per node)",
     )
-    workers: int = Field(
-        1,
+    workers: int | None = Field(
+        None,
         ge=1,
-        le=64,
+        le=MAX_WORKERS,
         description="Server processes sharing the listening port (tidings serve "
-        "--workers); each serves HTTP and live streams, the first also runs jobs",
+        "--workers); each serves HTTP and live streams, the first also runs jobs "
+        f"(unset: one per core this process may use, at most {MAX_WORKERS}; one on an "
+        "in-memory SQLite database, which lives inside one process)",
     )
     wakeup_dir: Path | None = Field(
         None,
@@ -298,6 +303,21 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite:")
 
     @property
+    def in_memory(self) -> bool:
+        """A SQLite database that lives inside one process (and is lost with it)."""
+        if not self.is_sqlite:
+            return False
+        database = make_url(self.database_url).database
+        return not database or database == ":memory:" or "mode=memory" in self.database_url
+
+    @property
+    def server_processes(self) -> int:
+        """How many processes ``tidings serve`` runs: ``workers``, or one per usable core."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.in_memory else min(usable_cores(), MAX_WORKERS)
+
+    @property
     def files_dir(self) -> Path:
         if self.storage_dir:
             return Path(self.storage_dir)
@@ -310,6 +330,14 @@ class Settings(BaseSettings):
     @property
     def public_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which ``taskset`` and container
+    cpusets narrow), not every core of the machine."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _secrets_from_files(environ: dict[str, str]) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def database_url(database_kind: str, tmp_path: Path) -> Iterator[str]:
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
-    env.update(PYTHONUNBUFFERED="1", HOME=str(tmp_path), COLUMNS="80", **extra)
+    # One process unless a test asks for more (the default is one per core).
+    env.update(PYTHONUNBUFFERED="1", HOME=str(tmp_path), COLUMNS="80", TIDINGS_WORKERS="1")
+    env.update(extra)
     return env
 
 
@@ -141,3 +143,13 @@ def test_a_database_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> No
     url = f"sqlite:///{blocker / 'tidings.db'}"
     _, err = _refused(_serve(tmp_path, url, "--port", str(free_port())))
     assert err == f"error: cannot create the database's folder {blocker}: File exists\n"
+
+
+def test_several_processes_on_an_in_memory_database_are_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    _, err = _refused(_serve(tmp_path, "sqlite://", "--workers", "2", "--port", str(free_port())))
+    assert err == (
+        "error: an in-memory database lives inside one process: use --workers 1, "
+        "or a database file\n"
+    )

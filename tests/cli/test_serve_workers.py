@@ -1,7 +1,8 @@
 """``tidings serve --workers 2`` on one SQLite file: both processes serve, each
 one's live streams see every commit at once (the processes poll the log only once
 an hour here, so what arrives came by a wake-up), numbering has no gaps, and a
-process killed mid-load loses nothing acknowledged and is started again."""
+process killed mid-load loses nothing acknowledged and is started again; a killed
+supervisor takes its processes with it."""
 
 from __future__ import annotations
 
@@ -24,12 +25,16 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.api.test_metrics import scrape, value
 from tests.cli.test_serve import _serve
-from tests.live.test_events import collect, new_topic
+from tests.live.test_events import new_topic, receive
 from tests.support import LiveServer, Team, free_port, make_team
+from tidings.actions.topics import create_topic
+from tidings.cli.operator import owner_actor
 from tidings.store.database import Database
-from tidings.store.models import events
+from tidings.store.models import events, topics
 
 pytestmark = pytest.mark.slow
+SENDERS = 4
+TOPICS_PER_SENDER = 8
 
 
 @dataclass
@@ -62,10 +67,11 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
         yield Workers(f"http://127.0.0.1:{port}", db, process)
     finally:
         db.close()
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
-        assert process.returncode == 0, err
-        assert "Traceback" not in err, err
+        if process.returncode is None:  # the test did not kill it
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=60)
+            assert process.returncode == 0, err
+            assert "Traceback" not in err, err
 
 
 @pytest.fixture
@@ -101,30 +107,78 @@ def fresh_client(team: Team, token: str) -> httpx.Client:
     )
 
 
+def until_created(ws: ClientConnection, titles: set[str]) -> list[dict[str, Any]]:
+    """Events until every topic in ``titles`` was created (bounded)."""
+    got: list[dict[str, Any]] = []
+    created: set[str] = set()
+    deadline = time.monotonic() + 20
+    while not titles <= created and (event := receive(ws, deadline - time.monotonic())):
+        got.append(event)
+        if event["type"] == "topic.created":
+            created.add(event["data"]["title"])
+    return got
+
+
 def test_both_processes_serve_and_see_every_commit_in_order(workers: Workers, team: Team) -> None:
+    """Senders at once on both processes, and a third process writing as the operator
+    commands do: every acknowledged write is stored, each stream sees each of them
+    once and in one order, and numbering has no gaps."""
     general = team.channel_id("general")
+    acknowledged: dict[int, str] = {}
+    failures: list[str] = []
+
+    def send(sender: int) -> None:
+        for i in range(TOPICS_PER_SENDER):
+            title = f"s{sender}-t{i}"
+            with fresh_client(team, team.owner.token) as client:  # either process
+                made = client.post(
+                    f"/channels/{general}/topics", json={"title": title, "body": "hello"}
+                )
+            if made.status_code == 201:
+                acknowledged[made.json()["id"]] = title
+            else:
+                failures.append(made.text)
+
+    def operate() -> None:  # this test's process, through the same writer as `tidings ...`
+        for i in range(TOPICS_PER_SENDER):
+            title = f"operator-t{i}"
+            made = workers.db.write(
+                lambda tx, title=title: create_topic(
+                    tx, owner_actor(tx, team.slug), general, title=title, body="hello"
+                )
+            )
+            acknowledged[made["id"]] = title
+
     with ExitStack() as stack:
         streams = socket_on_each_process(stack, workers, team.member.token)
         time.sleep(0.2)
-        titles, writers = [], set()
-        for i in range(10):
-            with fresh_client(team, team.owner.token) as client:
-                made = client.post(
-                    f"/channels/{general}/topics", json={"title": f"t{i}", "body": "hello"}
-                )
-                assert made.status_code == 201, made.text
-            titles.append(f"t{i}")
-            writers.add(workers.node())
+        senders = [threading.Thread(target=send, args=(n,)) for n in range(SENDERS)]
+        senders.append(threading.Thread(target=operate))
+        for sender in senders:
+            sender.start()
+        writers = {workers.node() for _ in range(10)}
+        for sender in senders:
+            sender.join(60)
+        # The servers learn of the operator's writes from the log when a commit of
+        # theirs wakes them (or at their next poll, an hour away here).
+        send(SENDERS)
+        assert not failures and len(acknowledged) == (SENDERS + 2) * TOPICS_PER_SENDER
         assert len(writers) == 2  # fresh connections land on both processes
-        for ws in streams.values():
-            got = collect(ws, 20, timeout=10)
-            assert [e["data"]["title"] for e in got if e["type"] == "topic.created"] == titles
+        seen = {}
+        for node, ws in streams.items():
+            got = until_created(ws, set(acknowledged.values()))
             ids = [e["id"] for e in got]
-            assert ids == sorted(set(ids))
+            assert ids == sorted(set(ids)), node  # each event once, in the log's order
+            seen[node] = [e["data"]["title"] for e in got if e["type"] == "topic.created"]
+        first, second = seen.values()
+        assert first == second and sorted(first) == sorted(acknowledged.values())
     route = "/api/v1/channels/{channel_id}/topics"
     for _ in range(4):  # whichever process answers, it counts both processes' requests
         found = value(scrape(workers.url), "tidings_http_requests_total", route=route)
-        assert found == 10
+        assert found == (SENDERS + 1) * TOPICS_PER_SENDER
+    in_general = select(topics.c.id).where(topics.c.channel_id == general)
+    stored = workers.db.read(lambda c: set(c.execute(in_general).scalars()))
+    assert set(acknowledged) <= stored
     logs: dict[int, list[int]] = {}
     for workspace_id, seq in workers.db.read(
         lambda c: c.execute(select(events.c.workspace_id, events.c.seq).order_by(events.c.seq))
@@ -205,3 +259,11 @@ def test_a_token_revoked_in_one_process_ends_its_stream_in_the_other_within_a_se
                 while time.monotonic() - revoked_at < 5:
                     ws.recv(timeout=5)
             assert time.monotonic() - revoked_at < 1.0, node
+
+
+def test_the_processes_stop_when_the_supervisor_is_killed(workers: Workers) -> None:
+    workers.process.kill()
+    # Every process holds the supervisor's output open: this ends once all have stopped.
+    workers.process.communicate(timeout=60)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{workers.url}/api/v1/health", timeout=5)

@@ -14,12 +14,14 @@ commit at a time.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -40,14 +42,27 @@ log = logging.getLogger(__name__)
 START_SECONDS = 60.0
 STOP_SECONDS = 30.0
 MAX_RESTART_WAIT = 30.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def serve_process(settings: Settings, sock: socket.socket, ready: Event) -> None:
+def serve_process(settings: Settings, sock: socket.socket, ready: Event, parent: int) -> None:
     """One server process (the target of each spawned process)."""
     from tidings.api.app import create_app
     from tidings.api.serving import run_app
 
+    _stop_with(parent)
     run_app(create_app(settings), settings, [sock], ready.set)
+
+
+def _stop_with(parent: int) -> None:
+    """Have Linux send this process SIGTERM (a clean stop) when the supervisor dies, so
+    that a SIGKILL of the supervisor leaves no process serving the port on its own."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 @dataclass(eq=False)
@@ -84,7 +99,9 @@ class Supervisor:
         slot.ready = self._context.Event()
         slot.process = self._context.Process(
             target=serve_process,
-            args=(self._settings_for(slot.index), slot.sock, slot.ready),
+            # Started from the main thread, which lives as long as the supervisor:
+            # Linux's parent-death signal follows the thread that started a process.
+            args=(self._settings_for(slot.index), slot.sock, slot.ready, os.getpid()),
             name=f"tidings-{slot.index}",
         )
         slot.process.start()

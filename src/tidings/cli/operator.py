@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from tidings.config import Settings, load_settings
+from tidings.config import MAX_WORKERS, Settings, load_settings
 from tidings.core import names
 from tidings.core.roles import Actor, Role
-from tidings.errors import NotFound
+from tidings.errors import NotFound, TidingsError
 from tidings.store.database import Database
 from tidings.store.models import members, workspaces
 from tidings.store.tx import Tx
@@ -87,7 +87,10 @@ def serve(
     port: int = typer.Option(None, help="TCP port [TIDINGS_PORT]"),
     demo: bool = typer.Option(None, "--demo/--no-demo", help="Seed the demo workspace"),
     workers: int = typer.Option(
-        None, min=1, max=64, help="Server processes sharing the port [TIDINGS_WORKERS]"
+        None,
+        min=1,
+        max=MAX_WORKERS,
+        help="Server processes sharing the port; default one per core [TIDINGS_WORKERS]",
     ),
     database_url: str = DB_OPTION,
 ) -> None:
@@ -98,8 +101,13 @@ def serve(
     settings = load_settings(
         host=host, port=port, demo=demo, workers=workers, database_url=database_url
     )
-    if settings.workers > 1:
-        _serve_processes(settings)
+    processes = settings.server_processes
+    if processes > 1 and settings.in_memory:
+        raise TidingsError(
+            "an in-memory database lives inside one process: use --workers 1, or a database file"
+        )
+    if processes > 1:
+        _serve_processes(settings.model_copy(update={"workers": processes}))
         return
     sock = listen(settings.host, settings.port)  # a taken port fails before any work
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
@@ -125,7 +133,7 @@ def _serve_processes(settings: Settings) -> None:
     from tidings.logs import configure
 
     configure(settings.log_level)
-    sockets = listen_shared(settings.host, settings.port, settings.workers)
+    sockets = listen_shared(settings.host, settings.port, settings.server_processes)
     settings = settings.model_copy(update={"port": sockets[0].getsockname()[1]})
     prepare_database(settings)
     hint = None
@@ -138,7 +146,7 @@ def _serve_processes(settings: Settings) -> None:
     def listening() -> None:
         console.print(
             f"Tidings is at [bold]{settings.public_url}/[/bold]  "
-            f"({settings.workers} processes; Ctrl-C stops it)"
+            f"({settings.server_processes} processes; Ctrl-C stops it)"
         )
         if hint:
             console.print(hint, markup=False, soft_wrap=True)

@@ -1,7 +1,8 @@
 """Engines: one writer connection and a pool of readers.
 
 SQLite: WAL, ``BEGIN IMMEDIATE`` on the writer so it never fails to upgrade a
-read lock, plain ``BEGIN`` for readers, which run in parallel with the writer.
+read lock, plain ``BEGIN`` for readers, which run in parallel with the writer. The
+writer of a file takes its turn among the processes sharing it (store/xlock.py).
 PostgreSQL: an ordinary pool; the single writer per node still batches commits.
 """
 
@@ -14,6 +15,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
 from tidings.errors import TidingsError
+from tidings.store.xlock import LockingConnection, WriteLock, lock_path
 
 
 def normalize_url(url: str) -> str:
@@ -31,10 +33,18 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _install_sqlite_hooks(
-    engine: Engine, begin: str, synchronous: str, busy_timeout_ms: int, *, writer: bool = False
+    engine: Engine,
+    begin: str,
+    synchronous: str,
+    busy_timeout_ms: int,
+    *,
+    writer: bool = False,
+    lock: WriteLock | None = None,
 ) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        if lock is not None:
+            dbapi_conn.write_lock = lock  # released by the connection when its transaction ends
         # Python's sqlite3 would otherwise open transactions implicitly and
         # defeat BEGIN IMMEDIATE; take over transaction control ourselves.
         dbapi_conn.isolation_level = None
@@ -51,7 +61,18 @@ def _install_sqlite_hooks(
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        if lock is None:
+            conn.exec_driver_sql(begin)
+            return
+        lock.acquire()
+        try:
+            conn.exec_driver_sql(begin)
+        except BaseException:
+            lock.release()
+            raise
+
+    if lock is not None:
+        event.listen(engine, "engine_disposed", lambda _engine: lock.close())
 
 
 def create_engines(
@@ -71,9 +92,13 @@ def create_engines(
             raise TidingsError(
                 f"cannot create the database's folder {path.parent}: {exc.strerror or exc}"
             ) from None
-    args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
-    writer = create_engine(url, connect_args=args, pool_size=1, max_overflow=0)
+    args: dict[str, Any] = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+    lock = None if path is None else WriteLock(lock_path(path))
+    writer_args = args if lock is None else {**args, "factory": LockingConnection}
+    writer = create_engine(url, connect_args=writer_args, pool_size=1, max_overflow=0)
     reader = create_engine(url, connect_args=args, pool_size=8, max_overflow=8)
-    _install_sqlite_hooks(writer, "BEGIN IMMEDIATE", synchronous, busy_timeout_ms, writer=True)
+    _install_sqlite_hooks(
+        writer, "BEGIN IMMEDIATE", synchronous, busy_timeout_ms, writer=True, lock=lock
+    )
     _install_sqlite_hooks(reader, "BEGIN", synchronous, busy_timeout_ms)
     return writer, reader

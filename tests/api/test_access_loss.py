@@ -222,6 +222,7 @@ def test_a_removed_follower_hears_nothing_of_new_messages(team: Team) -> None:
 
 
 def test_replaying_the_event_log_leaves_out_notifications_now_out_of_reach(team: Team) -> None:
+    team.member.at_work_around_the_clock()  # so the ask's notification goes out at once
     with connect(ws_url(team, team.member)) as member_ws:
         time.sleep(0.2)
         channel_id, _topic_id, _message_id = _private_ask(team, team.member)

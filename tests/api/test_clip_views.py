@@ -287,6 +287,7 @@ def test_a_reply_meets_a_clip_ask_before_any_watching(team: Team) -> None:
 
 
 def test_a_comment_is_pinned_to_a_moment_of_a_clip(team: Team) -> None:
+    team.member.at_work_around_the_clock()  # so the mention's notification goes out at once
     message = clip_topic(team, team.member)
     topic_id, file_id = message["topic_id"], message["attachments"][0]["id"]
     path = f"/topics/{topic_id}/messages"

@@ -210,6 +210,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     # busiest come first. No two routes overlap (tests/api/test_routes.py), so the
     # order decides only how soon a request finds its route, never which one.
     for module in (
+        health,  # load balancers' checks and the no-op: two routes, asked often
         topics,
         messages,
         conversations,
@@ -229,7 +230,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         clips,
         previews,
         auth,
-        health,
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(metrics_route.router)

@@ -129,7 +129,9 @@ class LiveServer:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(15)
+        # Its shutdown closes what it holds (streams, wake-ups, the database's
+        # connections) before the test drops the database: wait for all of it.
+        self.thread.join(60)
 
 
 @contextmanager

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
@@ -159,6 +161,25 @@ class Tidings(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
 
+async def _close_all(svc: Services) -> None:
+    """Close every part, each even if one before it fails (a database that went away,
+    Redis unreachable): the database's connections are always released."""
+    parts: list[tuple[str, Callable[[], Any]]] = [
+        ("live streams", svc.hub.close),
+        ("rate limits", svc.limiter.close),
+        ("wake-ups", svc.wakeups.close if svc.wakeups is not None else lambda: None),
+        ("password work", svc.passwords.close),
+        ("database", svc.db.close),
+    ]
+    for name, close in parts:
+        try:
+            done = close()
+            if inspect.isawaitable(done):
+                await done
+        except Exception:
+            log.exception("closing the %s failed", name)
+
+
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     svc = build_services(settings, clock)
     link_previews.attach(svc.db, settings)  # sending asks for previews when they are on
@@ -184,12 +205,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             # Let them finish (a job in hand, a listener's clean-up) before what they
             # use is closed below.
             await asyncio.wait(background, timeout=10)
-            await svc.hub.close()
-            await svc.limiter.close()
-            if svc.wakeups is not None:
-                svc.wakeups.close()
-            svc.passwords.close()
-            svc.db.close()
+            await _close_all(svc)
 
     app = Tidings(
         title="Tidings",

@@ -238,6 +238,9 @@ class PostgresWakeups:
                 self._conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, data.decode()))
                 return
             except psycopg.OperationalError:
+                if self._conn is not None:
+                    with contextlib.suppress(Exception):
+                        self._conn.close()
                 self._conn = None
                 if attempt == 2:
                     raise

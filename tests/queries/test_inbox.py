@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection
 
 from tests.actions.conftest import MONDAY, Crew, _build
 from tests.support import database_url_for
-from tidings import views
 from tidings.actions.channels import (
     create_channel,
     join_channel,
@@ -45,7 +44,7 @@ from tidings.clock import FrozenClock
 from tidings.core.roles import Actor
 from tidings.errors import TidingsError
 from tidings.queries.channels import read_pointer
-from tidings.queries.inbox import inbox
+from tidings.queries.inbox import entry, inbox
 from tidings.store.database import Database
 from tidings.store.models import (
     channel_members,
@@ -64,7 +63,6 @@ from tidings.store.tx import Tx
 # The reference: every unread message joined and counted.
 
 _RANK = case((messages.c.priority == "urgent", 2), (messages.c.priority == "high", 1), else_=0)
-_NAME = {0: "normal", 1: "high", 2: "urgent"}
 
 
 def _counted_columns(me: int) -> tuple[list[Any], Any]:
@@ -149,31 +147,10 @@ def _reference_conversations(conn: Connection, me: int) -> list[Any]:
     return list(conn.execute(query).mappings())
 
 
-def _reference_entry(kind: str, row: Any) -> dict[str, Any]:
-    entry = {
-        "kind": kind,
-        "unread": row["unread"],
-        "mentions": row["mentions"],
-        "priority": _NAME[row["priority"] or 0],
-        "oldest_unread_at": views.iso(row["oldest_unread_at"]),
-        "first_unread_id": row["first_unread_id"],
-    }
-    if kind == "topic":
-        entry.update(
-            topic_id=row["id"],
-            title=row["title"],
-            channel_id=row["channel_id"],
-            channel_name=row["channel_name"],
-        )
-    else:
-        entry["conversation_id"] = row["id"]
-    return entry
-
-
 def reference_inbox(conn: Connection, actor: Actor) -> dict[str, Any]:
     me = actor.member_id
-    entries = [_reference_entry("topic", row) for row in _reference_topics(conn, me)]
-    entries += [_reference_entry("conversation", r) for r in _reference_conversations(conn, me)]
+    entries = [entry("topic", row, row["unread"]) for row in _reference_topics(conn, me)]
+    entries += [entry("conversation", r, r["unread"]) for r in _reference_conversations(conn, me)]
     rank = {"urgent": 2, "high": 1, "normal": 0}
     entries.sort(key=lambda e: (e["mentions"] == 0, -rank[e["priority"]], e["first_unread_id"]))
     return {

@@ -202,7 +202,8 @@ _CONVERSATIONS = _counted(
 )
 
 
-def _entry(kind: str, row: Any, unread: int) -> dict[str, Any]:
+def entry(kind: str, row: Any, unread: int) -> dict[str, Any]:
+    """One Inbox row as the API shows it, from a row of place facts and counts."""
     entry = {
         "kind": kind,
         "unread": unread,
@@ -225,8 +226,8 @@ def _entry(kind: str, row: Any, unread: int) -> dict[str, Any]:
 
 def inbox(conn: Connection, actor: Actor) -> dict[str, Any]:
     me = {"me": actor.member_id}
-    entries = [_entry("topic", row, n) for row, n in _unread_rows(conn, _TOPICS, me)]
-    entries += [_entry("conversation", r, n) for r, n in _unread_rows(conn, _CONVERSATIONS, me)]
+    entries = [entry("topic", row, n) for row, n in _unread_rows(conn, _TOPICS, me)]
+    entries += [entry("conversation", r, n) for r, n in _unread_rows(conn, _CONVERSATIONS, me)]
     rank = {"urgent": 2, "high": 1, "normal": 0}
     # Message ids grow with time, so the first unread id orders by age exactly.
     entries.sort(key=lambda e: (e["mentions"] == 0, -rank[e["priority"]], e["first_unread_id"]))

@@ -204,7 +204,7 @@ _CONVERSATIONS = _counted(
 
 def entry(kind: str, row: Any, unread: int) -> dict[str, Any]:
     """One Inbox row as the API shows it, from a row of place facts and counts."""
-    entry = {
+    shown = {
         "kind": kind,
         "unread": unread,
         "mentions": row["mentions"],
@@ -213,15 +213,15 @@ def entry(kind: str, row: Any, unread: int) -> dict[str, Any]:
         "first_unread_id": row["first_unread_id"],
     }
     if kind == "topic":
-        entry.update(
+        shown.update(
             topic_id=row["id"],
             title=row["title"],
             channel_id=row["channel_id"],
             channel_name=row["channel_name"],
         )
     else:
-        entry["conversation_id"] = row["id"]
-    return entry
+        shown["conversation_id"] = row["id"]
+    return shown
 
 
 def inbox(conn: Connection, actor: Actor) -> dict[str, Any]:

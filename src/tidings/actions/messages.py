@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, false, func, select, update
+from sqlalchemy import bindparam, delete, false, func, literal_column, select, update
 
 from tidings import views
 from tidings.actions.attachments import attach_uploads, check_refs, filenames, remove_files
@@ -205,7 +205,9 @@ def post_message(
 def _around_query(here_expected: Any, here_parked: Any, topic: bool) -> Any:
     owes = select(expectations.c.id).where(
         here_expected,
-        expectations.c.state.in_(UNSETTLED),
+        # The states written into the statement: an IN list of bound values would be
+        # expanded into the SQL again on every execution.
+        expectations.c.state.in_([literal_column(f"'{state}'") for state in UNSETTLED]),
         expectations.c.message_id < bindparam("message_id"),
     )
     parked = (

@@ -19,6 +19,7 @@ from tidings.actions.server_keys import FILE_LINKS, server_key
 from tidings.api import metrics, openapi, problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
+from tidings.api.express import Express
 from tidings.api.headers import SecurityHeaders
 from tidings.api.limits import BodyLimit
 from tidings.api.loginlimit import LoginLimiter
@@ -251,6 +252,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(metrics_route.router)
     openapi.install(app, PREFIX)
     pages.install(app)
+    # Innermost of ours: inside the body limit, the metrics and the headers.
+    app.add_middleware(Express, services=svc, api_prefix=PREFIX, handlers=app.exception_handlers)
     # Upload chunks stream to disk under their own limit (api/routes/uploads.py).
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, exempt=f"{PREFIX}/uploads/")
     app.add_middleware(RequestMetrics, api_prefix=PREFIX)

@@ -82,7 +82,8 @@ class WriteLock:
 
 class LockingConnection(sqlite3.Connection):
     """A SQLite connection that releases ``write_lock`` once its transaction is over:
-    after COMMIT or ROLLBACK has returned, or when it closes (which rolls back)."""
+    after COMMIT or ROLLBACK has returned, or when it closes (which rolls back, and
+    closes the lock's file)."""
 
     write_lock: WriteLock | None = None
 
@@ -102,7 +103,9 @@ class LockingConnection(sqlite3.Connection):
         try:
             super().close()
         finally:
-            self._release()
+            # The lock's file too (opened again by the next connection's first write).
+            if self.write_lock is not None:
+                self.write_lock.close()
 
     def _release(self) -> None:
         if self.write_lock is not None:

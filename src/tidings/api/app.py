@@ -20,10 +20,9 @@ from tidings.api import metrics, openapi, problems
 from tidings.api.authn import TokenCache
 from tidings.api.deps import ids_in_range
 from tidings.api.express import Express
-from tidings.api.headers import SecurityHeaders
 from tidings.api.limits import BodyLimit
 from tidings.api.loginlimit import LoginLimiter
-from tidings.api.metrics import RequestMetrics
+from tidings.api.metrics import Edge
 from tidings.api.passwords import PasswordWork
 from tidings.api.ratelimit import limiter_for
 from tidings.api.routes import (
@@ -158,8 +157,9 @@ def _heard(svc: Services) -> Callable[[Heard], None]:
 
 class Tidings(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
-        # Outside Starlette's own error middleware too, so even a crash's 500 has them.
-        return SecurityHeaders(super().build_middleware_stack())
+        # Outside Starlette's own error middleware, so even a crash's 500 has the
+        # security headers and is counted.
+        return Edge(super().build_middleware_stack(), api_prefix=PREFIX)
 
 
 async def _close_all(svc: Services) -> None:
@@ -252,9 +252,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(metrics_route.router)
     openapi.install(app, PREFIX)
     pages.install(app)
-    # Innermost of ours: inside the body limit, the metrics and the headers.
+    # Innermost of ours: inside the body limit and the outermost layer (metrics.Edge).
     app.add_middleware(Express, services=svc, api_prefix=PREFIX, handlers=app.exception_handlers)
     # Upload chunks stream to disk under their own limit (api/routes/uploads.py).
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, exempt=f"{PREFIX}/uploads/")
-    app.add_middleware(RequestMetrics, api_prefix=PREFIX)
     return app

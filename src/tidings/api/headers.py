@@ -1,8 +1,8 @@
 """Security headers on every HTTP response: API, pages, static files, errors.
 
-One plain ASGI middleware rather than Starlette's ``BaseHTTPMiddleware``: it only adds
-headers to ``http.response.start``, so streamed bodies (the event stream) pass through
-untouched and WebSocket connections are not wrapped at all.
+Added by the outermost layer (``metrics.Edge``) to ``http.response.start`` only, so
+streamed bodies (the event stream) pass through untouched and WebSocket connections
+are not wrapped at all.
 
 The Content-Security-Policy allows scripts and styles from our own origin only: no
 inline script, no inline ``style`` attribute, no ``eval``. The web UI keeps its
@@ -13,7 +13,10 @@ HSTS is sent only when the request came over TLS (directly, or through a proxy w
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.types import Scope
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -43,21 +46,9 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 HSTS = (b"strict-transport-security", b"max-age=63072000")
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = HEADERS + ((HSTS,) if scope.get("scheme") == "https" else ())
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", ())}
-                added = [(name, value) for name, value in extra if name not in present]
-                message["headers"] = [*message.get("headers", ()), *added]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+def with_security_headers(headers: Iterable[tuple[bytes, bytes]], scope: Scope) -> list[Any]:
+    """An answer's headers with ours added, where the answer did not set them itself."""
+    extra = HEADERS + ((HSTS,) if scope.get("scheme") == "https" else ())
+    headers = list(headers)
+    present = {name.lower() for name, _ in headers}
+    return headers + [(name, value) for name, value in extra if name not in present]

@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tidings.api.headers import with_security_headers
 from tidings.store.models import jobs
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -70,9 +71,12 @@ def observe_delivery(committed_at: datetime, now: datetime) -> None:
     DELIVERY.observe(max(0.0, (now - committed_at).total_seconds()))
 
 
-class RequestMetrics:
-    """Counts every HTTP answer by its route's template (``/topics/{topic_id}``),
-    never by the raw path, so the number of series stays fixed."""
+class Edge:
+    """The outermost layer of every HTTP answer, in one pass: the security headers
+    (api/headers.py) and the request's metrics. It counts every answer by its route's
+    template (``/topics/{topic_id}``), never by the raw path, so the number of series
+    stays fixed. Outside Starlette's error middleware, so a crash's 500 has the
+    headers and is counted as what it was."""
 
     def __init__(self, app: ASGIApp, api_prefix: str) -> None:
         self.app = app
@@ -85,15 +89,16 @@ class RequestMetrics:
         started = time.perf_counter()
         status = 500
 
-        async def record(message: Message) -> None:
+        async def answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = with_security_headers(message.get("headers", ()), scope)
                 LATENCY.labels(self._route(scope)).observe(time.perf_counter() - started)
             await send(message)
 
         try:
-            await self.app(scope, receive, record)
+            await self.app(scope, receive, answer)
         finally:
             route = self._route(scope)
             REQUESTS.labels(scope["method"], route, str(status)).inc()

@@ -8,8 +8,8 @@ PostgreSQL: an ordinary pool; the single writer per node still batches commits.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event

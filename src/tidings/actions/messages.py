@@ -165,12 +165,12 @@ def post_message(
     mentioned = place.readers_among(tx, resolved.member_ids - {actor.member_id})
     _record_mentions(tx, place, message_id, mentioned)
     _bump_counters(tx, place, message_id)
-    _mark_own_read(tx, actor, place, message_id)
+    around = _around(tx, actor, place, message_id)
+    _mark_own_read(tx, actor, place, message_id, unseen_before=around.unseen)
     schedule_expiry(tx, {**values, "id": message_id})
     request_previews(tx, {**values, "id": message_id})
     # The author's pointer moved too: this message, or an earlier one, may now be read
     # by all (the author may be its only reader).
-    around = _around(tx, actor, place, message_id)
     if around.waiting:
         topic_ids, conversation_ids = _ids(place.topic_id), _ids(place.conversation_id)
         expire_when_read(tx, actor.workspace_id, topic_ids, conversation_ids)
@@ -202,7 +202,7 @@ def post_message(
     return {**view, "expectations": owed}
 
 
-def _around_query(here_expected: Any, here_parked: Any, topic: bool) -> Any:
+def _around_query(here_expected: Any, here_parked: Any, unseen: Any, topic: bool) -> Any:
     owes = select(expectations.c.id).where(
         here_expected,
         # The states written into the statement: an IN list of bound values would be
@@ -224,31 +224,71 @@ def _around_query(here_expected: Any, here_parked: Any, topic: bool) -> Any:
         messages.c.expired_at.is_(None),
         messages.c.workspace_id == bindparam("workspace_id"),
     )
+    asked = [owes.exists(), parked.exists(), waiting.exists(), unseen.exists()]
     if not topic:
-        return select(owes.exists(), parked.exists(), waiting.exists(), false(), false())
+        return select(*asked, false(), false())
     subscribed = select(topic_subscriptions.c.member_id).where(
         topic_subscriptions.c.topic_id == bindparam("place_id"),
         topic_subscriptions.c.member_id == bindparam("member_id"),
     )
     outsiders = followers_outside_query(bindparam("place_id"), bindparam("channel_id"))
-    return select(
-        owes.exists(), parked.exists(), waiting.exists(), subscribed.exists(), outsiders.exists()
+    return select(*asked, subscribed.exists(), outsiders.exists())
+
+
+def _unseen_query(here: Any, pointer: Any) -> Any:
+    """Messages by others before the new one and past the author's read pointer."""
+    return select(messages.c.id).where(
+        here,
+        messages.c.id < bindparam("message_id"),
+        messages.c.id > pointer,
+        messages.c.author_id != bindparam("member_id"),
+        messages.c.deleted_at.is_(None),
     )
 
 
 # What is around a new message where it is sent, asked in one statement: replies
 # still expected there, the author's Later marks there, messages that expire once
-# read, whether the author has a subscription to the topic, and whether anyone
-# follows it from outside the channel. Usually nothing, and then the lookups and
-# writes that act on them are skipped.
+# read, whether something by others before it is unread for the author, whether the
+# author has a subscription to the topic, and whether anyone follows it from outside
+# the channel. Usually nothing (but the unread), and then the lookups and writes
+# that act on them are skipped.
 _AROUND_IN_TOPIC = _around_query(
     expectations.c.topic_id == bindparam("place_id"),
     messages.c.topic_id == bindparam("place_id"),
+    _unseen_query(
+        messages.c.topic_id == bindparam("place_id"),
+        read_pointer(
+            select(topic_reads.c.last_read_id)
+            .where(
+                topic_reads.c.member_id == bindparam("member_id"),
+                topic_reads.c.topic_id == bindparam("place_id"),
+            )
+            .scalar_subquery(),
+            select(channel_members.c.read_floor)
+            .where(
+                channel_members.c.member_id == bindparam("member_id"),
+                channel_members.c.channel_id == bindparam("channel_id"),
+            )
+            .scalar_subquery(),
+        ),
+    ),
     topic=True,
 )
 _AROUND_IN_CONVERSATION = _around_query(
     expectations.c.conversation_id == bindparam("place_id"),
     messages.c.conversation_id == bindparam("place_id"),
+    _unseen_query(
+        messages.c.conversation_id == bindparam("place_id"),
+        func.coalesce(
+            select(conversation_reads.c.last_read_id)
+            .where(
+                conversation_reads.c.member_id == bindparam("member_id"),
+                conversation_reads.c.conversation_id == bindparam("place_id"),
+            )
+            .scalar_subquery(),
+            0,
+        ),
+    ),
     topic=False,
 )
 
@@ -258,6 +298,7 @@ class _Around:
     owes: bool  # replies are still expected here
     parked: bool  # the author has Later marks here
     waiting: bool  # messages in the workspace wait to be read by all before expiring
+    unseen: bool  # a message by others before this one is unread for the author
     subscribed: bool  # the author has a subscription (following or muted) to the topic
     outsiders: bool  # someone follows the topic from outside its channel
 
@@ -381,11 +422,14 @@ def _bump_counters(tx: Tx, place: Place, message_id: int) -> None:
         tx.conn.execute(_BUMP_CONVERSATION, {**params, "place_id": place.conversation_id})
 
 
-def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
+def _mark_own_read(
+    tx: Tx, actor: Actor, place: Place, message_id: int, *, unseen_before: bool
+) -> None:
     """The author has read what they wrote, and what came before it only if nothing
-    from others lies unread in between: sending is not reading. Their own messages
-    never count as unread for them, so a pointer left behind costs them nothing."""
-    if _unseen_before(tx, actor, place, message_id):
+    from others lies unread in between (``unseen_before``): sending is not reading.
+    Their own messages never count as unread for them, so a pointer left behind costs
+    them nothing."""
+    if unseen_before:
         return
     values: dict[str, Any]
     if place.topic_id is not None:
@@ -397,68 +441,6 @@ def _mark_own_read(tx: Tx, actor: Actor, place: Place, message_id: int) -> None:
     raise_pointer(
         tx.conn, table, {**values, "last_read_id": message_id}, ["member_id", key], "last_read_id"
     )
-
-
-def _unseen_query(here: Any, pointer: Any) -> Any:
-    return (
-        select(messages.c.id)
-        .where(
-            here,
-            messages.c.id < bindparam("message_id"),
-            messages.c.id > pointer,
-            messages.c.author_id != bindparam("member_id"),
-            messages.c.deleted_at.is_(None),
-        )
-        .limit(1)
-    )
-
-
-# Built once (see store/upsert.py): they run on every send.
-_UNSEEN_IN_TOPIC = _unseen_query(
-    messages.c.topic_id == bindparam("place_id"),
-    read_pointer(
-        select(topic_reads.c.last_read_id)
-        .where(
-            topic_reads.c.member_id == bindparam("member_id"),
-            topic_reads.c.topic_id == bindparam("place_id"),
-        )
-        .scalar_subquery(),
-        select(channel_members.c.read_floor)
-        .where(
-            channel_members.c.member_id == bindparam("member_id"),
-            channel_members.c.channel_id == bindparam("channel_id"),
-        )
-        .scalar_subquery(),
-    ),
-)
-_UNSEEN_IN_CONVERSATION = _unseen_query(
-    messages.c.conversation_id == bindparam("place_id"),
-    func.coalesce(
-        select(conversation_reads.c.last_read_id)
-        .where(
-            conversation_reads.c.member_id == bindparam("member_id"),
-            conversation_reads.c.conversation_id == bindparam("place_id"),
-        )
-        .scalar_subquery(),
-        0,
-    ),
-)
-
-
-def _unseen_before(tx: Tx, actor: Actor, place: Place, message_id: int) -> bool:
-    """Whether a message by someone else, before ``message_id``, is unread for the actor
-    (past their read pointer, and in a topic past the channel's read floor too)."""
-    params = {"member_id": actor.member_id, "message_id": message_id}
-    if place.topic_id is not None and place.channel is not None:
-        found = tx.conn.execute(
-            _UNSEEN_IN_TOPIC,
-            {**params, "place_id": place.topic_id, "channel_id": place.channel.id},
-        ).first()
-    else:
-        found = tx.conn.execute(
-            _UNSEEN_IN_CONVERSATION, {**params, "place_id": place.conversation_id}
-        ).first()
-    return found is not None
 
 
 def edit_message(

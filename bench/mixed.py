@@ -11,7 +11,8 @@ drawn from exponential distributions, a member:
 - sends every ~12 s (mean): ``POST /topics/{id}/messages`` to a team topic.
 
 That is a working day compressed ten times: a person looks every ~30 s and writes
-every ~2 min. Every message carries the machine-wide monotonic time it was sent,
+every ~2 min. ``--read-every 30 --send-every 120`` runs at a person's pace, into a
+section of its own (``mixed-person``). Every message carries the machine-wide monotonic time it was sent,
 so each receiving socket measures its live delivery delay.
 
 N ramps up (50, 100, 200, 400, …): members are added to those already active; after
@@ -42,7 +43,8 @@ import common
 import httpx
 import orjson
 
-COMPRESSION = 10
+# A person's pace, as the targets put it: a look every ~30 s, a message every ~2 min.
+PERSON_READ_EVERY, PERSON_SEND_EVERY = 30.0, 120.0
 CONTENT_LENGTH = re.compile(rb"(?i)\r\ncontent-length: *(\d+)")
 STAMP = re.compile(r" t=([0-9.]+)")
 KINDS = ("inbox", "topic", "read", "send")
@@ -570,10 +572,8 @@ def main() -> None:
         return
     body = (
         f"{common.section_header(database)}\n"
-        f"Think times {COMPRESSION}× compressed: a visit every ~{args.read_every:g} s and a "
-        f"send every ~{args.send_every:g} s per member (exponential; a person's "
-        f"~{args.read_every * COMPRESSION:g} s and ~{args.send_every * COMPRESSION / 60:g} "
-        "min). A visit is `GET /inbox`, `GET /topics/{id}/messages?anchor=newest&limit=30` "
+        f"{_pace(args.read_every, args.send_every)} "
+        "A visit is `GET /inbox`, `GET /topics/{id}/messages?anchor=newest&limit=30` "
         "of the first unread topic (or one of the team's), and `POST /read` when it was "
         f"unread. Teams of {args.team_size} members, each a private channel with "
         f"{args.topics} topics; each member holds a WebSocket and one keep-alive HTTP "
@@ -583,10 +583,23 @@ def main() -> None:
         f"`TIDINGS_MAX_CONNECTIONS={MAX_CONNECTIONS}` (the default, 2,048 per process, "
         "would refuse past ~1,000 members). Requests: every HTTP request; deliveries: "
         "`message.created` frames received, delay from the send. Server CPU ms per "
-        "member-s: the server's CPU time per second per active member, at the compressed "
-        "pace.\n\n" + "\n\n".join(tables) + f"\n\n{verdict}.\n"
+        "member-s: the server's CPU time per second per active member, at this pace.\n\n"
+        + "\n\n".join(tables)
+        + f"\n\n{verdict}.\n"
     )
-    common.write_section(common.section_name("mixed", args), body)
+    name = "mixed" if args.read_every < PERSON_READ_EVERY else "mixed-person"
+    common.write_section(common.section_name(name, args), body)
+
+
+def _pace(read_every: float, send_every: float) -> str:
+    visits = f"a visit every ~{read_every:g} s and a send every ~{send_every:g} s per member"
+    if (read_every, send_every) == (PERSON_READ_EVERY, PERSON_SEND_EVERY):
+        return f"Think times at a person's pace: {visits} (exponential)."
+    factor = PERSON_READ_EVERY / read_every
+    return (
+        f"Think times {factor:g}× compressed: {visits} (exponential; a person's "
+        f"~{PERSON_READ_EVERY:g} s and ~{PERSON_SEND_EVERY / 60:g} min)."
+    )
 
 
 if __name__ == "__main__":

@@ -147,3 +147,13 @@ def test_refusals_are_counted_under_the_route(team: Team) -> None:
     assert team.owner.post("/topics/987654321/messages", json={"body": "x"}).status_code == 404
     after = value(scrape(team.server.url), "tidings_http_requests_total", **route_key)
     assert after == before + 1
+
+
+def test_a_json_body_without_a_content_type_is_taken_both_ways(team: Team) -> None:
+    topic = new_topic(team.owner, team.channel_id("general"), "no content type")
+    express, routed = both_ways(
+        team.owner, f"/topics/{topic['id']}/messages", content=b'{"body": "bare"}'
+    )
+    assert "content-type" not in express.request.headers
+    assert express.status_code == routed.status_code == 201, (express.text, routed.text)
+    assert express.json()["body"] == routed.json()["body"] == "bare"

@@ -12,8 +12,8 @@ drawn from exponential distributions, a member:
 
 That is a working day compressed ten times: a person looks every ~30 s and writes
 every ~2 min. ``--read-every 30 --send-every 120`` runs at a person's pace, into a
-section of its own (``mixed-person``). Every message carries the machine-wide monotonic time it was sent,
-so each receiving socket measures its live delivery delay.
+section of its own (``mixed-person``). Every message carries the machine-wide
+monotonic time it was sent, so each receiving socket measures its live delivery delay.
 
 N ramps up (50, 100, 200, 400, …): members are added to those already active; after
 a settling pause, a window of fixed length is measured (request latency over all

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import time
 import wave
 from collections.abc import Iterator
@@ -187,7 +188,21 @@ def test_message_lists_carry_views_and_my_progress_in_a_fixed_number_of_queries(
     with statements(team) as four:
         page = team.owner.get(f"/topics/{topic_id}/messages").json()["items"]
     assert len(page) == 4 and all(m["attachments"][0]["views"] for m in page)
-    assert one and len(four) == len(one)
+    assert one and sorted(_listing(four)) == sorted(_listing(one)), (one, four)
+
+
+PARAM = r"(\?|%\(\w+\)s(::\w+)?)"  # SQLite's and PostgreSQL's placeholders
+
+
+def _listing(seen: list[str]) -> list[str]:
+    """The statements of the listing itself, their IN lists folded: the engine is the
+    server's, so the live feed reading the event log after some commit, or a token
+    looked up again after the cache was cleared, may run meanwhile."""
+    return [
+        re.sub(rf"IN \({PARAM}(, {PARAM})*\)", "IN (…)", statement)
+        for statement in seen
+        if "FROM events" not in statement and "FROM api_tokens" not in statement
+    ]
 
 
 def settle_jobs(team: Team, topic_id: int) -> None:

@@ -149,11 +149,11 @@ def test_refusals_are_counted_under_the_route(team: Team) -> None:
     assert after == before + 1
 
 
-def test_a_json_body_without_a_content_type_is_taken_both_ways(team: Team) -> None:
+def test_a_json_body_without_a_content_type_is_refused_both_ways(team: Team) -> None:
     topic = new_topic(team.owner, team.channel_id("general"), "no content type")
     express, routed = both_ways(
         team.owner, f"/topics/{topic['id']}/messages", content=b'{"body": "bare"}'
     )
     assert "content-type" not in express.request.headers
-    assert express.status_code == routed.status_code == 201, (express.text, routed.text)
-    assert express.json()["body"] == routed.json()["body"] == "bare"
+    assert express.status_code == routed.status_code == 422, (express.text, routed.text)
+    assert express.json()["code"] == routed.json()["code"] == "invalid_input"

@@ -226,6 +226,7 @@ class PostgresWakeups:
         self.dsn = _libpq_dsn(url)
         self.node = uuid.uuid4().hex
         self._conn: Any = None
+        self._closed = False
         self._publisher = _Publisher(self._notify, self.node)
 
     def _notify(self, data: bytes) -> None:
@@ -234,6 +235,8 @@ class PostgresWakeups:
         for attempt in (1, 2):  # a connection that dropped since is made again once
             try:
                 if self._conn is None or self._conn.closed:
+                    if self._closed:  # a send that outlived close() opens nothing new
+                        return
                     self._conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
                 self._conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, data.decode()))
                 return
@@ -271,6 +274,7 @@ class PostgresWakeups:
 
     def close(self) -> None:
         self._publisher.close()
+        self._closed = True
         if self._conn is not None:
             self._conn.close()
 

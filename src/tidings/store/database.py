@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -42,6 +43,8 @@ class Database:
             self._commit_listeners.append(on_commit)
         self._probe: Future[None] | None = None
         self.writer = Writer(self.write_engine, self.clock, self._committed, batch_max)
+        self._reading = 0  # reads in progress, in any thread
+        self._reads_done = threading.Condition()
 
     def add_commit_listener(self, listener: Callable[[list[PendingEvent]], None]) -> None:
         """Called from the writer thread, after commit, with the events just committed."""
@@ -93,18 +96,30 @@ class Database:
             return self._read(fn, snapshot)  # once more, on a fresh connection
 
     def _read(self, fn: Callable[[Connection], T], snapshot: bool) -> T:
-        with self.read_engine.connect() as conn:
-            if snapshot and self.dialect == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                return fn(conn)
+        with self._reads_done:
+            self._reading += 1
+        try:
+            with self.read_engine.connect() as conn:
+                if snapshot and self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    return fn(conn)
+        finally:
+            with self._reads_done:
+                self._reading -= 1
+                self._reads_done.notify_all()
 
     async def aread(self, fn: Callable[[Connection], T], *, snapshot: bool = False) -> T:
         return await run_in_threadpool(lambda: self.read(fn, snapshot=snapshot))
 
-    def close(self) -> None:
+    def close(self, reads_timeout: float = 10.0) -> None:
+        """Commit what the writer holds, let reads in progress finish (up to
+        ``reads_timeout`` s: a connection still checked out when its pool is disposed
+        is never closed), then close every connection."""
         self.writer.close()
         self.write_engine.dispose()
+        with self._reads_done:
+            self._reads_done.wait_for(lambda: self._reading == 0, timeout=reads_timeout)
         self.read_engine.dispose()
 
 

@@ -16,6 +16,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from tidings.cores import MAX_WORKERS, usable_cores
+
 DEFAULT_DATABASE_URL = "sqlite:///./tidings-data/tidings.db"
 SECRET_FIELDS = (
     "database_url",
@@ -26,7 +28,6 @@ SECRET_FIELDS = (
     "metrics_token",
 )
 MIB = 1024 * 1024
-MAX_WORKERS = 64
 
 
 class Settings(BaseSettings):
@@ -330,14 +331,6 @@ class Settings(BaseSettings):
     @property
     def public_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity, which ``taskset`` and container
-    cpusets narrow), not every core of the machine."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def _secrets_from_files(environ: dict[str, str]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import stat
 import threading
 
 import httpx
+from websockets.http11 import Response
 from websockets.sync.client import connect
 from websockets.sync.server import ServerConnection, serve
 
@@ -158,6 +159,38 @@ def test_tail_resumes_after_the_last_event_when_the_connection_drops(cli: Cli, t
     assert paths == ["/api/v1/events?since=3", "/api/v1/events?since=7"]
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [7, 8]
     assert "reconnecting" in result.stderr
+
+
+def test_tail_without_since_resumes_from_where_its_stream_opened(cli: Cli, tmp_path) -> None:
+    """Dropped before any event came: the next connection asks for what came after the
+    head the first one opened at, not for a new head (which would skip events)."""
+    paths: list[str] = []
+
+    def handler(ws: ServerConnection) -> None:
+        assert ws.request is not None
+        paths.append(ws.request.path)
+        if len(paths) == 1:
+            ws.close(1012)  # before any event
+            return
+        ws.send(json.dumps({"id": 42, "type": "message.created", "data": {}}))
+        for _ in ws:
+            pass
+
+    def opened_at(_: ServerConnection, __: object, response: Response) -> Response:
+        if not paths:
+            response.headers["X-Tidings-Since"] = "41"
+        return response
+
+    with serve(handler, "127.0.0.1", 0, process_response=opened_at) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.socket.getsockname()[1]
+        profile = {"url": f"http://127.0.0.1:{port}", "token": "tdg_test"}
+        (tmp_path / "me.json").write_text(json.dumps({**profile, "workspace": "x", "member_id": 1}))
+        result = cli("tail", "--count", "1", "--json")
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert paths == ["/api/v1/events", "/api/v1/events?since=41"]
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [42]
 
 
 def test_tail_with_a_refused_token_says_why(cli: Cli, team: Team, tmp_path) -> None:

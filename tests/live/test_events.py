@@ -211,6 +211,32 @@ def test_resume_with_since_receives_everything_missed(team: Team) -> None:
     assert [e["id"] for e in replayed] == sorted(e["id"] for e in replayed)
 
 
+def test_a_stream_says_after_which_event_it_starts(team: Team) -> None:
+    """``X-Tidings-Since`` on the answer that opens a stream: without ``since`` the
+    head when it opened, so a client that drops before the first event resumes there
+    and misses nothing sent in between."""
+    general = team.channel_id("general")
+    topic = new_topic(team.owner, general, "opened at")
+    with connect(ws_url(team, team.member)) as ws:
+        assert ws.response is not None
+        opened_at = int(ws.response.headers["X-Tidings-Since"])
+    sent = team.owner.post(f"/topics/{topic['id']}/messages", json={"body": "after"}).json()
+    with connect(ws_url(team, team.member, since=opened_at)) as ws:
+        assert ws.response is not None
+        assert ws.response.headers["X-Tidings-Since"] == str(opened_at)
+        first = collect(ws, 1)[0]
+    assert first["id"] > opened_at and first["data"]["id"] == sent["id"]
+    with connect(ws_url(team, team.member, since=0)) as ws:
+        replayed = [e for e in drain(ws) if e["id"] <= opened_at]
+    assert any(e["type"] == "topic.created" and e["data"]["id"] == topic["id"] for e in replayed)
+    headers = {"Authorization": f"Bearer {team.member.token}"}
+    with (
+        httpx.Client(base_url=f"{team.server.url}/api/v1", timeout=10) as client,
+        client.stream("GET", "/events", headers=headers) as response,
+    ):
+        assert int(response.headers["X-Tidings-Since"]) >= first["id"]
+
+
 def test_socket_dropped_twenty_times_during_500_messages_misses_nothing(team: Team) -> None:
     general = team.channel_id("general")
     topic = new_topic(team.owner, general, "firehose")

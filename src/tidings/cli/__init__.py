@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from tidings.cli import client, operator
@@ -23,12 +22,27 @@ class TidingsGroup(TyperGroup):
             return super().invoke(ctx)
         except TidingsError as exc:
             return _fail(exc.detail)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))
-            return _fail(f"invalid setting {where}: {first.get('msg', 'invalid')}")
-        except OperationalError as exc:
-            return _fail(f"cannot open the database: {str(exc.orig).strip().splitlines()[0]}")
+        except Exception as exc:
+            detail = _explained(exc)
+            if detail is None:
+                raise
+            return _fail(detail)
+
+
+def _explained(exc: Exception) -> str | None:
+    """The one line for a bad setting or a database that cannot be opened. Their
+    libraries are imported only by the commands that use them (a client command
+    starts without them), and an error of a library that was never imported cannot
+    have been raised."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(exc, pydantic.ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"invalid setting {where}: {first.get('msg', 'invalid')}"
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.OperationalError):
+        return f"cannot open the database: {str(exc.orig).strip().splitlines()[0]}"
+    return None
 
 
 def _fail(detail: str) -> Any:

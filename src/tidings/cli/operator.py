@@ -12,20 +12,22 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
-from tidings.config import MAX_WORKERS, Settings, load_settings
-from tidings.core import names
 from tidings.core.roles import Actor, Role
+from tidings.cores import MAX_WORKERS
 from tidings.errors import NotFound, TidingsError
-from tidings.store.database import Database
-from tidings.store.models import members, workspaces
-from tidings.store.tx import Tx
+
+# The server's modules (settings, SQLAlchemy, the store) are imported by the commands
+# that use them: a client command or --help starts without them.
+if TYPE_CHECKING:
+    from tidings.config import Settings
+    from tidings.store.database import Database
+    from tidings.store.tx import Tx
 
 T = TypeVar("T")
 console = Console()
@@ -37,7 +39,9 @@ def open_database(database_url: str | None) -> Iterator[Database]:
     """The database for one operator command. Its commits wake running servers the way
     theirs wake each other (Redis, PostgreSQL notices, or local sockets beside a SQLite
     file), so a token revoked here ends streams at once."""
+    from tidings.config import load_settings
     from tidings.live.wakeup import wakeups_for
+    from tidings.store.database import Database
 
     settings = load_settings(database_url=database_url)
     db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
@@ -60,6 +64,10 @@ def run_action(database_url: str | None, fn: Callable[[Tx], T]) -> T:
 
 def owner_actor(tx: Tx, workspace: str) -> Actor:
     """Operator commands act with the authority of the workspace's first owner."""
+    from sqlalchemy import select
+
+    from tidings.store.models import members, workspaces
+
     row = tx.conn.execute(
         select(members.c.id, members.c.workspace_id, members.c.handle)
         .join(workspaces, workspaces.c.id == members.c.workspace_id)
@@ -97,6 +105,7 @@ def serve(
     """Run the server (migrates the database first)."""
     from tidings.api.app import create_app
     from tidings.api.serving import listen, run_app
+    from tidings.config import load_settings
 
     settings = load_settings(
         host=host, port=port, demo=demo, workers=workers, database_url=database_url
@@ -156,8 +165,10 @@ def _serve_processes(settings: Settings) -> None:
 
 def worker(database_url: str = DB_OPTION) -> None:
     """Run due jobs until SIGTERM or Ctrl-C, then finish the jobs in hand and stop."""
+    from tidings.config import load_settings
     from tidings.jobs import Worker
     from tidings.logs import configure
+    from tidings.store.database import Database
 
     settings = load_settings(database_url=database_url)
     configure(settings.log_level)
@@ -253,6 +264,8 @@ def init(
 
 def migrate(database_url: str = DB_OPTION) -> None:
     """Bring the database schema up to date."""
+    from tidings.config import load_settings
+    from tidings.store.database import Database
     from tidings.store.schema import migrate as run_migrations
 
     settings = load_settings(database_url=database_url)
@@ -346,6 +359,11 @@ def user_deactivate(
 
 
 def _member_id(tx: Tx, actor: Actor, email: str) -> int:
+    from sqlalchemy import select
+
+    from tidings.core import names
+    from tidings.store.models import members
+
     found = tx.conn.execute(
         select(members.c.id).where(
             members.c.workspace_id == actor.workspace_id, members.c.email == names.email_key(email)

@@ -32,6 +32,10 @@ CLOSE_BAD_REQUEST = 4400
 # "Try again later": the stream fell too far behind its events and was shed.
 CLOSE_LAGGING = 1013
 LAGGING_REASON = "too far behind; reconnect with since=<the last id received>"
+# On the answer that opens a stream: the stream sends the events after this id. A
+# client that opened it without ``since`` resumes from here if it drops before the
+# first event (else from the last id received), so nothing in between is missed.
+SINCE_HEADER = "X-Tidings-Since"
 
 SSE_EVENT = {
     "type": "object",
@@ -151,7 +155,11 @@ async def events_sse(
     return StreamingResponse(
         stream(),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+            SINCE_HEADER: str(sub.cursor),
+        },
     )
 
 
@@ -172,8 +180,17 @@ async def events_ws(websocket: WebSocket) -> None:
     except TidingsError as exc:
         await _refuse(websocket, exc)
         return
-    await websocket.accept(headers=[(b"x-tidings-node", svc.node.encode())])
     sub = await svc.hub.subscribe(actor, since, digest_of(raw_token), viewing)
+    try:
+        await websocket.accept(
+            headers=[
+                (b"x-tidings-node", svc.node.encode()),
+                (SINCE_HEADER.encode(), str(sub.cursor).encode()),
+            ]
+        )
+    except BaseException:
+        svc.hub.unsubscribe(sub)
+        raise
     frames = Frames(websocket, batched)
     sub.on_shed = frames.shed
     reader = asyncio.create_task(_drain_incoming(websocket, sub, frames))

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from tidings.errors import NotAuthenticated, TidingsError
+
+if TYPE_CHECKING:
+    import httpx  # imported when a command first talks to a server: --help starts without it
 
 PROFILE_ENV = "TIDINGS_PROFILE"
 API = "/api/v1"
@@ -90,6 +91,8 @@ class Server:
     def __init__(
         self, url: str, token: str | None = None, transport: httpx.BaseTransport | None = None
     ) -> None:
+        import httpx
+
         self.url = url
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(
@@ -117,6 +120,8 @@ class Server:
         return self.request(method, path, json=body, headers=headers)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TransportError:

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
 from rich.progress import (
     BarColumn,
@@ -67,6 +66,8 @@ def _server_offset(server: Server, upload_id: int) -> int:
 
 
 def _send_chunk(server: Server, upload_id: int, offset: int, chunk: bytes) -> dict[str, Any]:
+    import httpx
+
     try:
         response = server.http.patch(
             f"/uploads/{upload_id}",
@@ -120,6 +121,8 @@ def upload_file(server: Server, path: Path, bar: Progress | None = None) -> dict
 
 
 def _resume_offset(server: Server, upload_id: int, fallback: int) -> int:
+    import httpx
+
     try:
         return _server_offset(server, upload_id)
     except (httpx.TransportError, Refused):
@@ -154,6 +157,8 @@ def download(
 
 
 def _stream(server: Server, file_id: int, out: Any, bar: Progress, task: Any) -> None:
+    import httpx
+
     try:
         with server.http.stream("GET", f"/files/{file_id}") as response:
             if response.is_error:

@@ -57,18 +57,35 @@ def tail(
     profile = load_profile()
     names = _Names({}, {})
     viewing: list[int] = []
-    if view or not as_json:
-        with Server(profile.url, profile.token) as server:
-            channels = {c["id"]: c["name"] for c in server.get("/channels")}
-            names = _Names(people_by_id(server), channels)
-        by_name = {name: id_ for id_, name in channels.items()}
+    if view:
+        names = _lookup(profile)
+        by_name = {name: id_ for id_, name in names.channels.items()}
         for wanted in view:
             if wanted.lstrip("#") not in by_name:
                 raise TidingsError(f"no channel #{wanted.lstrip('#')} (see: tidings channels)")
             viewing.append(by_name[wanted.lstrip("#")])
-    show = _show_json if as_json else lambda raw, event: _show_line(event, names)
+
+    def opened() -> None:
+        # Names for the lines are looked up once the stream is open: what is posted
+        # meanwhile waits in the stream instead of being missed.
+        nonlocal names
+        if not view and not as_json:
+            names = _lookup(profile)
+
+    def show(raw: str | bytes, event: dict[str, Any]) -> None:
+        if as_json:
+            _show_json(raw, event)
+        else:
+            _show_line(event, names)
+
     with suppress(KeyboardInterrupt):  # Ctrl-C is how one stops following
-        _follow(profile, since, count, show, viewing)
+        _follow(profile, since, count, show, viewing, opened)
+
+
+def _lookup(profile: Profile) -> _Names:
+    with Server(profile.url, profile.token) as server:
+        channels = {c["id"]: c["name"] for c in server.get("/channels")}
+        return _Names(people_by_id(server), channels)
 
 
 def _show_json(raw: str | bytes, _event: dict[str, Any]) -> None:
@@ -110,13 +127,22 @@ def _follow(
     count: int | None,
     show: Callable[[str | bytes, dict[str, Any]], None],
     viewing: list[int] | None = None,
+    opened: Callable[[], None] | None = None,
 ) -> None:
+    """Print events as they come. Without ``since`` the stream starts at the log's
+    head as the server saw it when the stream opened (its ``X-Tidings-Since``), and a
+    reconnection resumes from there or from the last event received. ``opened`` runs
+    once, after the stream first opens."""
     from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
     seen, delay, connected = 0, BACKOFF_FIRST, False
     while True:
         try:
             with _connect(profile, since, viewing or []) as stream:
+                if since is None:
+                    since = _opened_after(stream)
+                if not connected and opened is not None:
+                    opened()
                 connected = True
                 for raw in stream:
                     delay = BACKOFF_FIRST
@@ -142,6 +168,11 @@ def _follow(
         notices.print(f"connection lost; reconnecting in {delay:g} s", style="dim")
         time.sleep(delay)
         delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _opened_after(stream: Any) -> int | None:
+    value = stream.response.headers.get("X-Tidings-Since") if stream.response else None
+    return int(value) if value is not None and value.isdigit() else None
 
 
 def _connect(profile: Profile, since: int | None, viewing: list[int]) -> Any:

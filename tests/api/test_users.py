@@ -116,6 +116,32 @@ def test_invalid_time_zone_is_refused(team: Team) -> None:
 
 
 @pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("  asia/manila ", "Asia/Manila"),
+        ("Indianapolis", "America/Indiana/Indianapolis"),  # the old name is a link to it
+        ("UTC", "UTC"),
+    ],
+)
+def test_a_time_zone_may_be_given_as_its_city(team: Team, typed: str, stored: str) -> None:
+    response = team.member.patch("/users/me", json={"time_zone": typed})
+    assert response.status_code == 200, response.text
+    assert response.json()["time_zone"] == stored
+    assert team.member.get("/users/me").json()["time_zone"] == stored
+    team.member.patch("/users/me", json={"time_zone": "Europe/Lisbon"})
+
+
+def test_a_misspelt_city_is_refused_with_what_it_may_mean(team: Team) -> None:
+    response = team.member.patch("/users/me", json={"time_zone": "Berln"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_time_zone"
+    assert response.json()["detail"].endswith("did you mean Berlin?")
+
+
+@pytest.mark.parametrize(
     "body",
     [
         {"display_name": "   "},

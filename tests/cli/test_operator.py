@@ -109,7 +109,10 @@ def test_an_invalid_time_zone_is_one_line_and_exit_1(cli: Cli, workspace: str) -
     )
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == 'error: "Mars/Base" is not an IANA time zone such as Europe/Lisbon\n'
+    assert result.stderr == (
+        'error: "Mars/Base" is not a time zone: use a city such as Berlin or an IANA name such '
+        "as Europe/Lisbon\n"
+    )
 
 
 def test_an_unknown_workspace_is_one_line_and_exit_1(cli: Cli) -> None:
@@ -125,4 +128,7 @@ def test_the_installed_command_prints_one_line_and_exits_1(database_url: str) ->
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr == 'error: "Nowhere/City" is not an IANA time zone such as Europe/Lisbon\n'
+    assert result.stderr == (
+        'error: "Nowhere/City" is not a time zone: use a city such as Berlin or an IANA name such '
+        "as Europe/Lisbon\n"
+    )

@@ -80,7 +80,7 @@ def test_bad_time_zone_shows_the_reason_and_keeps_what_was_typed(team: Team) -> 
         fields = {"display_name": "Typed Name", "title": "", "time_zone": "Mars/Base"}
         response = _post(client, "/settings", "/settings/profile", fields)
     assert response.status_code == 422
-    assert "not an IANA time zone" in response.text
+    assert "is not a time zone: use a city such as Berlin" in response.text
     assert 'value="Mars/Base"' in response.text and 'value="Typed Name"' in response.text
     me = team.member.get("/users/me").json()
     assert (me["display_name"], me["time_zone"]) == ("Member", "Europe/Lisbon")
@@ -282,3 +282,13 @@ def test_admin_archives_and_unarchives_channels(team: Team) -> None:
         restored = _post(client, "/admin/channels", f"/c/{general}/archive", {"archived": "0"})
         assert restored.status_code == 303
     assert team.owner.get(f"/channels/{general}").json()["is_archived"] is False
+
+
+def test_settings_takes_a_city_for_the_time_zone_and_offers_the_zones(team: Team) -> None:
+    with signed_in(team.server, team.member.email) as client:
+        page = client.get("/settings")
+        assert 'list="zone-names"' in page.text and '<datalist id="zone-names">' in page.text
+        assert '<option value="Europe/Berlin">' in page.text
+        fields = {"display_name": "Member", "title": "", "time_zone": "manila"}
+        _post(client, "/settings", "/settings/profile", fields)
+    assert team.member.get("/users/me").json()["time_zone"] == "Asia/Manila"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import emoji as emoji_data
@@ -77,14 +79,84 @@ def email(value: str) -> str:
 
 
 def time_zone(value: str) -> str:
-    """An IANA zone name such as Europe/Lisbon."""
-    if value not in _ZONES and value != "UTC":
-        raise InvalidTimeZone(f'"{value}" is not an IANA time zone such as Europe/Lisbon')
+    """An IANA zone name such as Europe/Lisbon, from that name (in any case) or from
+    its city as people write it ("Berlin", "new york", "São Paulo"). A city that
+    names several zones, or none, is refused with the names it may have meant."""
+    text = " ".join(value.split())
+    found = _ZONE_BY_KEY.get(_zone_key(text))
+    if found is None:
+        cities = _same_clock(_CITY_ZONES.get(_zone_key(text), ()))
+        if len(cities) > 1:
+            raise InvalidTimeZone(
+                f'"{text}" is a city in several time zones: {", ".join(sorted(cities))}'
+            )
+        found = cities[0] if cities else None
+    if found is None:
+        close = difflib.get_close_matches(_zone_key(text), _ZONE_KEYS, n=3, cutoff=0.75)
+        hint = f"; did you mean {' or '.join(_SPELLED[k] for k in close)}?" if close else ""
+        raise InvalidTimeZone(
+            f'"{text}" is not a time zone: use a city such as Berlin or an IANA name such '
+            f"as Europe/Lisbon{hint}"
+        )
     try:
-        ZoneInfo(value)
+        ZoneInfo(found)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidTimeZone(f'"{value}" is not a known time zone') from exc
-    return value
+        raise InvalidTimeZone(f'"{text}" is not a known time zone') from exc
+    return found
+
+
+def zone_names() -> list[str]:
+    """The zones people pick from: every region's zone, with UTC, in order."""
+    return ["UTC", *sorted(z for zones in _CITY_ZONES.values() for z in _same_clock(zones))]
+
+
+def _same_clock(zones: tuple[str, ...]) -> tuple[str, ...]:
+    """Zones of one city that keep the same clock (an old name kept as a link to the
+    current one, as America/Indianapolis is) count as one: the longest name, which is
+    the current one where they differ."""
+    if len(zones) < 2:
+        return zones
+    moments = [datetime(year, month, 1, tzinfo=UTC) for year in (2000, 2026) for month in (1, 7)]
+    clocks = {tuple(m.astimezone(ZoneInfo(zone)).utcoffset() for m in moments) for zone in zones}
+    return (max(zones, key=len),) if len(clocks) == 1 else zones
+
+
+def _zone_key(text: str) -> str:
+    """How a zone or city is compared: no accents, case, spaces or underscores."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s_]+", " ", plain).strip().casefold()
+
+
+def _city_zones() -> dict[str, tuple[str, ...]]:
+    """Each city (the last part of a zone's name) and the zones it names. The legacy
+    aliases (US/Pacific, Etc/GMT+5…) are left out, so a city is its region's zone."""
+    by_city: dict[str, list[str]] = {}
+    for zone in sorted(_ZONES):
+        region, _, city = zone.rpartition("/")
+        if region.split("/")[0] in _REGIONS:
+            by_city.setdefault(_zone_key(city), []).append(zone)
+    return {city: tuple(zones) for city, zones in by_city.items()}
+
+
+_REGIONS = {
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+}
+_ZONE_BY_KEY = {_zone_key(zone): zone for zone in _ZONES | {"UTC"}}
+_CITY_ZONES = _city_zones()
+_SPELLED = {
+    **{key: zone for key, zone in _ZONE_BY_KEY.items()},
+    **{city: zones[0].rpartition("/")[2].replace("_", " ") for city, zones in _CITY_ZONES.items()},
+}
+_ZONE_KEYS = sorted(_SPELLED)
 
 
 def topic_title(value: str) -> str:

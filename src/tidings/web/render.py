@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from tidings.api.deps import services
 from tidings.api.routes.files import signed_url
+from tidings.core import names
 from tidings.core.clips import clock_time
 from tidings.core.expiry import remaining
 from tidings.core.roles import Actor
@@ -111,7 +112,11 @@ def _size(count: int) -> str:
 templates.env.filters["filesize"] = _size
 templates.env.filters["clip_time"] = clock_time
 templates.env.globals.update(
-    zone_clock=_zone_clock, reaction_choices=REACTIONS, csrf_field=CSRF_FIELD, file_url=_file_url
+    zone_names=names.zone_names(),
+    zone_clock=_zone_clock,
+    reaction_choices=REACTIONS,
+    csrf_field=CSRF_FIELD,
+    file_url=_file_url,
 )
 
 

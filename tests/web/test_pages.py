@@ -110,3 +110,26 @@ def test_sign_out_revokes_the_session_token(team: Team) -> None:
         f"{team.server.url}/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
     )
     assert me.status_code == 401
+
+
+def test_the_inbox_shows_who_wrote_and_the_first_words_not_markdown(team: Team) -> None:
+    general = team.channel_id("general")
+    made = team.owner.post(
+        f"/channels/{general}/topics",
+        json={"title": "Row words", "body": "Ship **it** <b>now</b>"},
+    )
+    assert made.status_code == 201, made.text
+    conversation = team.owner.post("/conversations", json={"member_ids": [team.member.id]})
+    said = team.owner.post(
+        f"/conversations/{conversation.json()['id']}/messages", json={"body": "_psst_"}
+    )
+    assert said.status_code == 201, said.text
+    with signed_in(team.server, team.member.email) as client:
+        page = client.get("/").text
+    row = page[page.index("Row words") :]
+    row = row[: row.index("</a>")]
+    assert "Olive Owner:</span> Ship it &lt;b&gt;now&lt;/b&gt;" in row
+    assert "**" not in row and "<b>" not in row
+    dm_row = page[page.index('class="inbox-item priority-normal" data-conversation') :]
+    dm_row = dm_row[: dm_row.index("</li>")]
+    assert "Olive Owner:</span> psst" in dm_row and "Direct message" not in dm_row

@@ -133,3 +133,30 @@ def test_the_inbox_shows_who_wrote_and_the_first_words_not_markdown(team: Team) 
     dm_row = page[page.index('class="inbox-item priority-normal" data-conversation') :]
     dm_row = dm_row[: dm_row.index("</li>")]
     assert "Olive Owner:</span> psst" in dm_row and "Direct message" not in dm_row
+
+
+def test_a_topic_opens_with_a_divider_where_the_unread_messages_begin(team: Team) -> None:
+    general = team.channel_id("general")
+    made = team.owner.post(
+        f"/channels/{general}/topics", json={"title": "Divided", "body": "seen already"}
+    )
+    topic_id = made.json()["id"]
+    read = team.member.post("/read", json={"topic_id": topic_id})
+    assert read.status_code == 200, read.text
+    sent = [
+        team.owner.post(f"/topics/{topic_id}/messages", json={"body": f"new {n}"}).json()
+        for n in range(3)
+    ]
+    with signed_in(team.server, team.member.email) as client:
+        page = client.get(f"/t/{topic_id}").text
+        again = client.get(f"/t/{topic_id}").text  # not read yet: the page's script marks it
+    divider = page.index('class="unread-divider" id="unread"')
+    assert page.index(f'id="m{sent[0]["id"]}"') < divider < page.index("new 0")
+    assert "3 new since" in page[divider : divider + 200]
+    assert page.index("seen already") < divider
+    assert 'href="#unread">Jump to the first unread (3 new)' in page
+    assert "3 new since" in again
+    team.member.post("/read", json={"topic_id": topic_id})
+    with signed_in(team.server, team.member.email) as client:
+        read_page = client.get(f"/t/{topic_id}").text
+    assert "unread-divider" not in read_page and "Jump to the first unread" not in read_page

@@ -145,6 +145,11 @@ def test_inbox_groups_unread_by_topic_and_conversation(team: Team) -> None:
         "title": "Launch",
         "channel_id": general,
         "channel_name": "general",
+        "first_unread": {
+            "id": topic["first_message"]["id"],
+            "author_id": team.owner.id,
+            "snippet": "Kickoff",
+        },
     }
     assert second["mentions"] == [team.member.id]
     dm = by_kind["conversation"]
@@ -494,3 +499,42 @@ def test_only_members_may_mute_a_channel(team: Team) -> None:
     assert hidden.status_code == 404
     bad = team.owner.put(f"/channels/{made['id']}/mute", json={"muted": "yes"})
     assert bad.status_code == 422
+
+
+def _row_of(person: Person, **where: int) -> dict[str, Any]:
+    items = person.get("/inbox").json()["items"]
+    found = [i for i in items if all(i.get(k) == v for k, v in where.items())]
+    assert len(found) == 1, items
+    return found[0]
+
+
+def test_an_inbox_row_says_who_wrote_first_and_how_it_begins_in_plain_words(
+    team: Team,
+) -> None:
+    general = team.channel_id("general")
+    topic = _topic(team.owner, general, "Snippets", body="The **plan** is [here](https://x.test)")
+    first = _row_of(team.member, topic_id=topic["id"])["first_unread"]
+    opening = team.member.get(f"/topics/{topic['id']}/messages").json()["items"][0]
+    assert first == {
+        "id": opening["id"],
+        "author_id": team.owner.id,
+        "snippet": "The plan is here https://x.test",
+    }
+    assert "**" not in first["snippet"] and "[" not in first["snippet"]
+    # Later messages do not change which comes first; a long one is cut at a word.
+    _post(team.admin, topic["id"], "word " * 100)
+    assert _row_of(team.member, topic_id=topic["id"])["first_unread"] == first
+    marked = team.member.post("/read", json={"message_id": first["id"]})
+    assert marked.status_code == 200, marked.text
+    long_first = _row_of(team.member, topic_id=topic["id"])["first_unread"]
+    assert long_first["author_id"] == team.admin.id
+    assert len(long_first["snippet"]) <= 140 and long_first["snippet"].endswith("word…")
+    # In a direct conversation too; a deleted first message keeps its row, not its words.
+    conversation = _dm(team.owner, team.member)
+    said = _say(team.owner, conversation, "`secret` plan, *soon*")
+    dm = _row_of(team.member, conversation_id=conversation)["first_unread"]
+    assert dm == {"id": said["id"], "author_id": team.owner.id, "snippet": "secret plan, soon"}
+    _say(team.owner, conversation, "and another")
+    assert team.owner.delete(f"/messages/{said['id']}").status_code in (200, 204)
+    after = _row_of(team.member, conversation_id=conversation)["first_unread"]
+    assert after is not None and after["snippet"] in ("", "and another")

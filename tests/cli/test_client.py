@@ -68,7 +68,9 @@ def test_inbox_shows_what_another_member_posted_until_it_is_read(cli: Cli, team:
     assert inbox.exit_code == 0, inbox.output
     row = next(line for line in inbox.stdout.splitlines() if "Inbox check" in line)
     assert "#general › Inbox check" in row
-    assert [cell.strip() for cell in row.split("│")][2:5] == ["1", "1", "normal"]
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[2] == "@member: @owner can you look?"
+    assert cells[3:6] == ["1", "1", "normal"]
     assert cli("read", "#general", "Inbox check", profile="owner").exit_code == 0
     assert "Inbox check" not in cli("inbox", profile="owner").stdout
 

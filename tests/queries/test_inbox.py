@@ -44,7 +44,7 @@ from tidings.clock import FrozenClock
 from tidings.core.roles import Actor
 from tidings.errors import TidingsError
 from tidings.queries.channels import read_pointer
-from tidings.queries.inbox import entry, inbox
+from tidings.queries.inbox import entry, first_unread, inbox
 from tidings.store.database import Database
 from tidings.store.models import (
     channel_members,
@@ -151,6 +151,9 @@ def reference_inbox(conn: Connection, actor: Actor) -> dict[str, Any]:
     me = actor.member_id
     entries = [entry("topic", row, row["unread"]) for row in _reference_topics(conn, me)]
     entries += [entry("conversation", r, r["unread"]) for r in _reference_conversations(conn, me)]
+    for e in entries:  # one message at a time, where the Inbox asks once for all
+        row = conn.execute(select(messages).where(messages.c.id == e["first_unread_id"])).first()
+        e["first_unread"] = None if row is None else first_unread(row)
     rank = {"urgent": 2, "high": 1, "normal": 0}
     entries.sort(key=lambda e: (e["mentions"] == 0, -rank[e["priority"]], e["first_unread_id"]))
     return {

@@ -110,3 +110,53 @@ def test_sign_out_revokes_the_session_token(team: Team) -> None:
         f"{team.server.url}/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
     )
     assert me.status_code == 401
+
+
+def test_the_inbox_shows_who_wrote_and_the_first_words_not_markdown(team: Team) -> None:
+    general = team.channel_id("general")
+    made = team.owner.post(
+        f"/channels/{general}/topics",
+        json={"title": "Row words", "body": "Ship **it** <b>now</b>"},
+    )
+    assert made.status_code == 201, made.text
+    conversation = team.owner.post("/conversations", json={"member_ids": [team.member.id]})
+    said = team.owner.post(
+        f"/conversations/{conversation.json()['id']}/messages", json={"body": "_psst_"}
+    )
+    assert said.status_code == 201, said.text
+    with signed_in(team.server, team.member.email) as client:
+        page = client.get("/").text
+    row = page[page.index("Row words") :]
+    row = row[: row.index("</a>")]
+    assert "Olive Owner:</span> Ship it &lt;b&gt;now&lt;/b&gt;" in row
+    assert "**" not in row and "<b>" not in row
+    dm_row = page[page.index('class="inbox-item priority-normal" data-conversation') :]
+    dm_row = dm_row[: dm_row.index("</li>")]
+    assert "Olive Owner:</span> psst" in dm_row and "Direct message" not in dm_row
+
+
+def test_a_topic_opens_with_a_divider_where_the_unread_messages_begin(team: Team) -> None:
+    general = team.channel_id("general")
+    made = team.owner.post(
+        f"/channels/{general}/topics", json={"title": "Divided", "body": "seen already"}
+    )
+    topic_id = made.json()["id"]
+    read = team.member.post("/read", json={"topic_id": topic_id})
+    assert read.status_code == 200, read.text
+    sent = [
+        team.owner.post(f"/topics/{topic_id}/messages", json={"body": f"new {n}"}).json()
+        for n in range(3)
+    ]
+    with signed_in(team.server, team.member.email) as client:
+        page = client.get(f"/t/{topic_id}").text
+        again = client.get(f"/t/{topic_id}").text  # not read yet: the page's script marks it
+    divider = page.index('class="unread-divider" id="unread"')
+    assert page.index(f'id="m{sent[0]["id"]}"') < divider < page.index("new 0")
+    assert "3 new since" in page[divider : divider + 200]
+    assert page.index("seen already") < divider
+    assert 'href="#unread">Jump to the first unread (3 new)' in page
+    assert "3 new since" in again
+    team.member.post("/read", json={"topic_id": topic_id})
+    with signed_in(team.server, team.member.email) as client:
+        read_page = client.get(f"/t/{topic_id}").text
+    assert "unread-divider" not in read_page and "Jump to the first unread" not in read_page

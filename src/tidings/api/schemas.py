@@ -533,6 +533,15 @@ class TopicPage(BaseModel):
     next_cursor: str | None
 
 
+class FirstUnread(BaseModel):
+    id: int
+    author_id: int
+    snippet: str = Field(
+        description="The message's first words as plain text (Markdown rendered to "
+        "text, at most 140 characters); empty for a deleted or expired message"
+    )
+
+
 class InboxEntry(BaseModel):
     kind: Literal["topic", "conversation"]
     unread: int
@@ -545,6 +554,9 @@ class InboxEntry(BaseModel):
     channel_id: int | None = None
     channel_name: str | None = None
     conversation_id: int | None = None
+    first_unread: FirstUnread | None = Field(
+        None, description="Who wrote the first unread message, and its first words"
+    )
 
 
 class Inbox(BaseModel):

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Subquery, and_, bindparam, case, false, fu
 from sqlalchemy.engine import Connection
 
 from tidings import views
+from tidings.core.markdown import plain_text
 from tidings.core.roles import Actor
 from tidings.queries.channels import read_pointer
 from tidings.store.models import (
@@ -224,10 +225,49 @@ def entry(kind: str, row: Any, unread: int) -> dict[str, Any]:
     return shown
 
 
+SNIPPET_CHARS = 140
+
+_FIRST_UNREAD = select(
+    messages.c.id,
+    messages.c.author_id,
+    messages.c.body,
+    messages.c.deleted_at,
+    messages.c.expired_at,
+).where(messages.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def first_unread(row: Any) -> dict[str, Any]:
+    """Who wrote the first unread message of a place and a line of it in plain text
+    (Markdown rendered to words, never shown raw); no words of one that is gone."""
+    gone = row.deleted_at is not None or row.expired_at is not None
+    return {
+        "id": row.id,
+        "author_id": row.author_id,
+        "snippet": "" if gone else snippet(plain_text(row.body)),
+    }
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,.;:") + "…"
+
+
+def _with_first_unread(conn: Connection, entries: list[dict[str, Any]]) -> None:
+    ids = [e["first_unread_id"] for e in entries]
+    found = {row.id: first_unread(row) for row in conn.execute(_FIRST_UNREAD, {"ids": ids})}
+    for e in entries:
+        e["first_unread"] = found.get(e["first_unread_id"])
+
+
 def inbox(conn: Connection, actor: Actor) -> dict[str, Any]:
     me = {"me": actor.member_id}
     entries = [entry("topic", row, n) for row, n in _unread_rows(conn, _TOPICS, me)]
     entries += [entry("conversation", r, n) for r, n in _unread_rows(conn, _CONVERSATIONS, me)]
+    if entries:
+        _with_first_unread(conn, entries)
     rank = {"urgent": 2, "high": 1, "normal": 0}
     # Message ids grow with time, so the first unread id orders by age exactly.
     entries.sort(key=lambda e: (e["mentions"] == 0, -rank[e["priority"]], e["first_unread_id"]))

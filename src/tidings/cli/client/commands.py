@@ -158,7 +158,7 @@ def inbox() -> None:
     if not answer["items"]:
         console.print("Nothing unread.")
         return
-    table = Table("where", "unread", "mentions", "priority", "waiting since")
+    table = Table("where", "first unread", "unread", "mentions", "priority", "waiting since")
     for entry in answer["items"]:
         if entry["kind"] == "topic":
             where = f"#{entry['channel_name']} › {entry['title']}"
@@ -166,8 +166,14 @@ def inbox() -> None:
             ids = direct.get(entry["conversation_id"], {}).get("member_ids", [])
             where = handles_of(people, ids, profile.member_id)
         style = {"urgent": "red", "high": "yellow"}.get(entry["priority"], "")
+        first = entry.get("first_unread")
+        said = ""
+        if first:
+            author = people.get(first["author_id"], {}).get("handle", "someone")
+            said = f"@{author}: {first['snippet'] or '(no longer there)'}"
         table.add_row(
             Text(where),
+            Text(said, overflow="ellipsis", no_wrap=True),
             str(entry["unread"]),
             str(entry["mentions"] or ""),
             Text(entry["priority"], style=style),

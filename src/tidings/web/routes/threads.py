@@ -22,6 +22,7 @@ from tidings.queries import channels as qc
 from tidings.queries import messages as qm
 from tidings.queries.directory import get_member, member_ids_by_handle
 from tidings.queries.expectations import for_messages
+from tidings.queries.inbox import inbox
 from tidings.queries.paging import encode
 from tidings.queries.preview import reply_preview
 from tidings.web.forms import Form, read_form
@@ -47,6 +48,15 @@ def _with_owed(conn: Connection, actor: Actor, page: dict[str, Any]) -> dict[str
     return {"page": page, "owed": for_messages(conn, actor, ids)}
 
 
+def _unread_here(conn: Connection, actor: Actor, **place: int) -> dict[str, Any] | None:
+    """Where the viewer's unread messages of this place begin, as the Inbox counts them
+    (before the page marks them read): the unread divider's place and words."""
+    for item in inbox(conn, actor)["items"]:
+        if all(item.get(key) == value for key, value in place.items()):
+            return item
+    return None
+
+
 def _one_message(conn: Connection, actor: Actor, message_id: int) -> dict[str, Any]:
     return {
         "message": qm.get_message(conn, actor, message_id),
@@ -60,6 +70,7 @@ def _topic(conn: Connection, actor: Actor, topic_id: int, cursor: str | None) ->
         "topic": topic,
         "channel": qc.get_channel(conn, actor, topic["channel_id"]),
         **_with_owed(conn, actor, _messages(conn, actor, "topic", topic_id, cursor)),
+        "unread_here": _unread_here(conn, actor, topic_id=topic_id),
         "post_to": f"/t/{topic_id}/messages",
         "draft_key": f"topic:{topic_id}",
         "start_cursor": encode(0),
@@ -72,6 +83,7 @@ def _conversation(
     return {
         "conversation": qm.get_conversation(conn, actor, conversation_id),
         **_with_owed(conn, actor, _messages(conn, actor, "conversation", conversation_id, cursor)),
+        "unread_here": _unread_here(conn, actor, conversation_id=conversation_id),
         "post_to": f"/dm/{conversation_id}/messages",
         "draft_key": f"dm:{conversation_id}",
     }

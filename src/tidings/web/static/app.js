@@ -42,7 +42,7 @@ const refreshInbox = debounce(async () => {
   const inbox = document.getElementById("inbox");
   if (!inbox) return;
   const html = await fetchHtml("/parts/shell?part=inbox");
-  if (html !== null) { inbox.innerHTML = html; window.htmx && htmx.process(inbox); }
+  if (html !== null) { inbox.innerHTML = html; window.htmx && htmx.process(inbox); keepTriageSelection(); }
 }, 150);
 
 const refreshRegion = debounce(async (selector) => {
@@ -404,6 +404,39 @@ document.addEventListener("keydown", (event) => {
 }, true);
 document.addEventListener("focusout", (event) => { if (menu && event.target === menu.text) setTimeout(closeMenu, 150); });
 
+// ---- Inbox triage: j/k move, Enter opens, e marks read, l for later, m mutes ----
+let triageRow = null; // the selected row's key ("topic:12"), kept across refreshes
+function inboxRows() { return [...document.querySelectorAll("#inbox .inbox-item")]; }
+function rowKey(row) { return row.dataset.topic ? `topic:${row.dataset.topic}` : `dm:${row.dataset.conversation}`; }
+function selectRow(row, focus = true) {
+  inboxRows().forEach((r) => r.classList.toggle("selected", r === row));
+  triageRow = row ? rowKey(row) : null;
+  if (row && focus) row.querySelector(".inbox-open").focus();
+}
+function moveSelection(step) {
+  const rows = inboxRows();
+  if (!rows.length) return;
+  const at = rows.findIndex((r) => rowKey(r) === triageRow);
+  const next = at < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, at + step));
+  selectRow(rows[next]);
+}
+function keepTriageSelection() {
+  // After a refresh the row acted on may be gone: the one now in its place is selected.
+  if (triageRow === null) return;
+  const rows = inboxRows();
+  const kept = rows.find((r) => rowKey(r) === triageRow);
+  const index = Math.min(triageIndex, rows.length - 1);
+  selectRow(kept ?? rows[index] ?? null, document.activeElement === document.body || !document.activeElement);
+}
+let triageIndex = 0;
+function triage(action) {
+  const rows = inboxRows();
+  let row = rows.find((r) => rowKey(r) === triageRow);
+  if (!row) { row = rows[0]; if (!row) return; selectRow(row); }
+  triageIndex = rows.indexOf(row);
+  row.querySelector(`[data-triage="${action}"]`)?.click();
+}
+
 // ---- keyboard shortcuts ----
 function typing(target) { return target.closest("input, textarea, select, [contenteditable]"); }
 document.addEventListener("keydown", (event) => {
@@ -421,6 +454,12 @@ document.addEventListener("keydown", (event) => {
       break;
     }
     case "n": go(`/next?current=${encodeURIComponent(location.pathname)}`); break;
+    case "j": case "k":
+      if (onInbox) { event.preventDefault(); moveSelection(event.key === "j" ? 1 : -1); }
+      break;
+    case "e": if (onInbox) { event.preventDefault(); triage("read"); } break;
+    case "l": if (onInbox) { event.preventDefault(); triage("later"); moveSelection(1); } break;
+    case "m": if (onInbox) { event.preventDefault(); triage("mute"); } break;
     case "Escape": closeMenu(); document.querySelectorAll("details[open]").forEach((d) => d.removeAttribute("open")); break;
     default:
   }

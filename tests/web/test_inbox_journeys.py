@@ -41,6 +41,7 @@ def test_triage_the_inbox_with_the_keyboard(team: Team, open_browser: Opener) ->
     muted = {first, second, third} - {int(selected or 0), left}
     assert team.member.get(f"/topics/{muted.pop()}").json()["subscription"] == "muted"
 
+    expect(rows.nth(0)).to_have_class("inbox-item priority-normal selected")
     page.keyboard.press("l")  # later: its first unread message is on the Later list
     later = {"items": []}
     for _ in range(100):  # the form is sent in the background (bounded wait)

@@ -434,7 +434,12 @@ function triage(action) {
   let row = rows.find((r) => rowKey(r) === triageRow);
   if (!row) { row = rows[0]; if (!row) return; selectRow(row); }
   triageIndex = rows.indexOf(row);
-  row.querySelector(`[data-triage="${action}"]`)?.click();
+  const form = row.querySelector(`[data-triage="${action}"]`)?.form;
+  if (!form) return;
+  // Sent from here, the form's fields taken now: a live refresh may replace the row
+  // (and its button) before a click would have been handled.
+  const sent = post(form.getAttribute("action"), Object.fromEntries(new FormData(form)));
+  sent.then(() => { refreshInbox(); refreshSidebar(); });
 }
 
 // ---- keyboard shortcuts ----
